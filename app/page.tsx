@@ -1,0 +1,96 @@
+// The termination list: server-rendered on every request from the store (through lib/readers).
+import { isAppError } from "../lib/errors.ts";
+import { listTerminations, readerStoreOrNull, type TerminationPage } from "../lib/readers/index.ts";
+import type { TerminationRecord } from "../lib/tracker/record.ts";
+
+export const dynamic = "force-dynamic";
+
+function formatTime(iso: string | null): string {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "Z");
+}
+
+function formatSeconds(s: number | null): string {
+  if (s === null) return "—";
+  return `${s.toFixed(s < 10 ? 1 : 0)} s`;
+}
+
+function workloadLabel(r: TerminationRecord): string {
+  return r.workload.kind === "Pod" ? "(bare pod)" : `${r.workload.kind}/${r.workload.name}`;
+}
+
+type Loaded = { ok: true; page: TerminationPage } | { ok: false; message: string };
+
+async function load(): Promise<Loaded> {
+  try {
+    return { ok: true, page: await listTerminations() };
+  } catch (err) {
+    // Only AppError messages are meant for users; anything else stays generic.
+    return { ok: false, message: isAppError(err) ? err.message : "reading the store failed" };
+  }
+}
+
+export default async function TerminationsPage() {
+  const loaded = await load();
+  const backend = readerStoreOrNull();
+
+  if (!loaded.ok) {
+    return (
+      <>
+        <h1>Terminations</h1>
+        <div className="notice error" role="alert">
+          <strong>Store unavailable.</strong> {loaded.message}. drainwatch may still be starting, or the
+          database is unreachable; this page shows the data as soon as the store answers.
+        </div>
+      </>
+    );
+  }
+
+  const items = loaded.page.items;
+  return (
+    <>
+      <h1>Terminations</h1>
+      <p className="meta">
+        {backend ? `cluster ${backend.cluster} · ${backend.kind === "pglite" ? "embedded database" : "PostgreSQL"} · ` : ""}
+        newest first{loaded.page.nextCursor ? ` · showing the latest ${items.length}` : ""}
+      </p>
+      {items.length === 0 ? (
+        <div className="notice" data-testid="empty">
+          No terminations recorded yet. They appear here once drainwatch observes pods being deleted or
+          evicted (or after <code>drainwatch replay</code> of a capture).
+        </div>
+      ) : (
+        <table data-testid="terminations">
+          <thead>
+            <tr>
+              <th>Time (UTC)</th>
+              <th>Namespace</th>
+              <th>Pod</th>
+              <th>Workload</th>
+              <th>Cause</th>
+              <th>Outcome</th>
+              <th className="num">Drain</th>
+              <th className="num">Grace</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((r) => (
+              <tr key={`${r.cluster}/${r.podUid}`} data-pod-uid={r.podUid}>
+                <td className="time">{formatTime(r.deleteRequestedAt ?? r.deletedAt)}</td>
+                <td>{r.namespace}</td>
+                <td>{r.pod}</td>
+                <td>{workloadLabel(r)}</td>
+                <td>{r.cause}</td>
+                <td className={`outcome-${r.outcome}`}>{r.outcome}</td>
+                <td className="num">{formatSeconds(r.drainSeconds)}</td>
+                <td className="num">{r.gracePeriodSeconds === null ? "—" : `${r.gracePeriodSeconds} s`}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}

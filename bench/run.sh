@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# npm run bench: generate (or reuse) a deterministic synthetic capture, then measure
+# reader + tracker against JSON.parse and the store against a plain COPY.
+# Starts a throwaway PostgreSQL 15 (as the postgres OS user when run as root) unless DATABASE_URL
+# is set, and stops it afterwards. Whole run is capped at 5 minutes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NEXT_TELEMETRY_DISABLED=1 CHECKPOINT_DISABLE=1
+
+TERMINATIONS=${BENCH_TERMINATIONS:-10500}
+CHURN=${BENCH_CHURN:-80000}
+SEED=${BENCH_SEED:-42}
+deadline=$((SECONDS + 300))
+
+# Shared helper: pg_test_start (initdb + pg_ctl as the postgres user, free port, exports
+# DATABASE_URL) and pg_test_stop.
+source test/helpers/postgres-server.sh
+trap pg_test_stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+bash scripts/generate.sh >/dev/null 2>&1 || true # Prisma client (no-op when already generated)
+
+if [ -z "${DATABASE_URL:-}" ]; then
+  pg_test_start
+fi
+
+mkdir -p bench/out
+capture=bench/out/capture.ndjson
+stamp=bench/out/capture.args
+args="--terminations $TERMINATIONS --churn $CHURN --seed $SEED"
+if [ ! -s "$capture" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$args" ] || [ bench/synthetic.ts -nt "$capture" ]; then
+  echo "bench: generating $capture ($args)" >&2
+  rm -f "$stamp"
+  # shellcheck disable=SC2086
+  timeout $((deadline - SECONDS)) npx tsx bench/synthetic.ts "$capture" $args >&2
+  echo "$args" >"$stamp"
+fi
+
+# A larger young generation (semi-space) helps every allocation-heavy JSON workload; both sides of
+# each ratio run in this same process with the same flags.
+timeout $((deadline - SECONDS)) node --max-old-space-size=4096 --max-semi-space-size=32 --import tsx bench/tracker.ts "$capture"

@@ -1,0 +1,29 @@
+// Environment, parsed once at start. Everything optional has a default that gives a working
+// product on a bare machine (embedded PGlite, sandbox cluster, no metrics source).
+import path from "node:path";
+import { z } from "zod";
+
+const envSchema = z.object({
+  DATABASE_URL: z.string().url().optional(),
+  DRAINWATCH_DATA_DIR: z.string().min(1).default(".drainwatch"),
+  DRAINWATCH_CLUSTER: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/, "a DNS-1123 name")
+    .default("default"),
+  HOST: z.string().default("127.0.0.1"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** How long a deleted pod's record waits for late events and status before it is final. */
+  DRAINWATCH_SETTLE_SECONDS: z.coerce.number().min(0).max(3600).default(5),
+});
+
+export type Config = z.infer<typeof envSchema> & { dataDir: string };
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`invalid environment: ${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.DRAINWATCH_DATA_DIR) };
+}

@@ -1,0 +1,139 @@
+// Live ingest: informers → tracker (ticked every second so records settle without new facts) →
+// buffered writer → store, through the same runIngest pipeline that replays captures.
+//
+// Shutdown never finalizes in-flight terminations (finalizeAll would record pods that are still
+// draining as if they had ended). It stops the informers, writes what is already final, and leaves
+// the rest: after a restart the informers' initial list shows those pods with their
+// deletionTimestamp, and the tracker picks them up from their current state.
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { log as rootLog } from "../log.ts";
+import { getMetrics, type Metrics } from "../metrics/registry.ts";
+import { runIngest, type IngestSummary } from "../pipeline/ingest.ts";
+import { startInformers, type InformerOptions, type LiveSource } from "../sources/live/informers.ts";
+import type { Store } from "../store/types.ts";
+import type { TerminationRecord } from "../tracker/record.ts";
+import { Tracker } from "../tracker/tracker.ts";
+import { BufferedWriter, type WriteBatch, type WriterOptions } from "./writer.ts";
+
+export interface LiveIngestOptions {
+  cluster: string;
+  /** Where records go: a store (recordTerminations) or any idempotent batch writer. */
+  store?: Store;
+  write?: WriteBatch;
+  /** Start informers on this cluster… */
+  kubeConfig?: KubeConfig;
+  namespaces?: readonly string[];
+  /** …or read facts from an already started source (tests, sandbox). */
+  source?: LiveSource;
+  /** Informer tuning (silence timeout, backoff, clock). */
+  informers?: Omit<InformerOptions, "kubeConfig" | "namespaces" | "metrics" | "log">;
+  settleMs?: number;
+  /** Tracker tick period (default 1000 ms). */
+  tickMs?: number;
+  writer?: Omit<WriterOptions, "write" | "metrics" | "log">;
+  /** Sees every finalized record before it is queued for writing (tests, capture comparison). */
+  onRecords?: (records: readonly TerminationRecord[]) => void;
+  metrics?: Metrics;
+  log?: Logger;
+}
+
+export interface LiveIngest {
+  /** True once every informer completed its initial list (/readyz also wants the database). */
+  synced(): boolean;
+  waitForSync(timeoutMs: number): Promise<boolean>;
+  /**
+   * Stops the informers and flushes finalized records to the store within `flushTimeoutMs`
+   * (default 10 s). In-flight terminations are NOT finalized (see the module comment).
+   */
+  stop(opts?: { flushTimeoutMs?: number }): Promise<void>;
+  readonly metrics: Metrics;
+  readonly tracker: Tracker;
+  readonly writer: BufferedWriter;
+  /** Settles when the fact stream ends (after stop()); rejects only on a pipeline bug. */
+  readonly done: Promise<IngestSummary>;
+}
+
+export function startLiveIngest(opts: LiveIngestOptions): LiveIngest {
+  const metrics = opts.metrics ?? getMetrics();
+  const log = (opts.log ?? rootLog).child({ component: "ingest" });
+  const write = opts.write ?? (opts.store ? storeWriter(opts.store) : null);
+  if (!write) throw new Error("startLiveIngest: either store or write is required");
+  let source: LiveSource;
+  if (opts.source) source = opts.source;
+  else if (opts.kubeConfig) {
+    source = startInformers({ ...opts.informers, kubeConfig: opts.kubeConfig, namespaces: opts.namespaces, metrics, log: opts.log });
+  } else {
+    throw new Error("startLiveIngest: either kubeConfig or source is required");
+  }
+
+  const tracker = new Tracker({ cluster: opts.cluster, settleMs: opts.settleMs });
+  const writer = new BufferedWriter({ ...opts.writer, write, metrics, log: opts.log });
+  const hand = (records: TerminationRecord[]): void => {
+    if (records.length === 0) return;
+    if (opts.onRecords) {
+      try {
+        opts.onRecords(records);
+      } catch (err) {
+        log.warn({ err }, "onRecords hook failed");
+      }
+    }
+    writer.add(records);
+  };
+
+  let problems = 0;
+  const done = runIngest(source, {
+    tracker,
+    sink: hand,
+    batchSize: 100,
+    maxBatchDelayMs: 200,
+    finalizeAtEnd: false,
+    maxProblems: 100,
+    onProblem: (p) => {
+      // Rate-limited: a bad object kind could otherwise log on every event.
+      if (++problems <= 20 || problems % 1000 === 0) log.warn({ position: p.position, reason: p.reason, problems }, "fact skipped by the tracker");
+    },
+  });
+  done.catch((err: unknown) => log.error({ err }, "live ingest pipeline failed"));
+
+  // Records settle by time, not only by new facts: a quiet cluster must still finalize them.
+  const tick = (): void => {
+    try {
+      hand(tracker.tick(Date.now()));
+      metrics.trackerPodsTracking.set(tracker.stats().tracking);
+    } catch (err) {
+      log.error({ err }, "tracker tick failed");
+    }
+  };
+  const ticker = setInterval(tick, opts.tickMs ?? 1000);
+  ticker.unref();
+
+  let stopping: Promise<void> | null = null;
+  return {
+    synced: () => source.synced(),
+    waitForSync: (ms) => source.waitForSync(ms),
+    metrics,
+    tracker,
+    writer,
+    done,
+    stop(stopOpts = {}) {
+      stopping ??= (async () => {
+        clearInterval(ticker);
+        await source.stop();
+        await done.catch(() => undefined); // drains queued facts, hands their records over
+        tick(); // what is due by now is final; nothing else is
+        const ok = await writer.close(stopOpts.flushTimeoutMs ?? 10_000);
+        log.info({ tracking: tracker.stats().tracking, flushed: ok, ...writer.stats() }, "live ingest stopped; in-flight pods resume after restart");
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** recordTerminations, loaded lazily so that importing this module does not load Prisma. */
+function storeWriter(store: Store): WriteBatch {
+  return async (records) => {
+    const { recordTerminations } = await import("../store/index.ts");
+    return recordTerminations(store, records);
+  };
+}

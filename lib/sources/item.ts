@@ -1,0 +1,18 @@
+// What every source (capture file, live informers, sandbox) hands to the ingest pipeline.
+import type { Fact } from "../tracker/fact.ts";
+
+/** A watch event, with where it came from (`file:line` for captures). */
+export interface FactItem {
+  kind: "fact";
+  fact: Fact;
+  position: string;
+}
+
+/** Input that could not become a fact; reported and skipped. */
+export interface ProblemItem {
+  kind: "problem";
+  position: string;
+  reason: string;
+}
+
+export type SourceItem = FactItem | ProblemItem;

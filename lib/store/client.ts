@@ -1,0 +1,69 @@
+// The one module that constructs the Prisma client and its driver (pg Pool or embedded PGlite).
+// Everything else in lib/store imports generated types with `import type` only.
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { PrismaClient } from "./generated/prisma/client";
+import { loadConfig } from "../config";
+import type { OpenStoreOptions, Store } from "./types";
+
+export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
+  const databaseUrl = opts.databaseUrl;
+  if (databaseUrl) return openPostgres(databaseUrl, opts.poolSize ?? 10);
+  const dataDir = opts.dataDir ?? loadConfig().dataDir;
+  return openPGlite(path.join(path.resolve(dataDir), "pglite"));
+}
+
+async function openPostgres(databaseUrl: string, max: number): Promise<Store> {
+  const [{ default: pg }, { PrismaPg }] = await Promise.all([import("pg"), import("@prisma/adapter-pg")]);
+  const pool = new pg.Pool({ connectionString: databaseUrl, max });
+  // An idle client that loses its server (restart, failover) must not crash the process.
+  pool.on("error", () => {});
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  let closed: Promise<void> | undefined;
+  return {
+    prisma,
+    kind: "postgres",
+    databaseUrl,
+    ping: () => ping(prisma),
+    close() {
+      closed ??= (async () => {
+        await prisma.$disconnect().catch(() => {});
+        await pool.end().catch(() => {});
+      })();
+      return closed;
+    },
+  };
+}
+
+async function openPGlite(dir: string): Promise<Store> {
+  mkdirSync(dir, { recursive: true });
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([
+    import("@electric-sql/pglite"),
+    import("pglite-prisma-adapter"),
+  ]);
+  const db = await PGlite.create(dir);
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+  let closed: Promise<void> | undefined;
+  return {
+    prisma,
+    kind: "pglite",
+    pglite: db,
+    ping: () => ping(prisma),
+    close() {
+      closed ??= (async () => {
+        await prisma.$disconnect().catch(() => {});
+        if (!db.closed) await db.close();
+      })();
+      return closed;
+    },
+  };
+}
+
+async function ping(prisma: PrismaClient): Promise<boolean> {
+  try {
+    await prisma.$queryRawUnsafe("SELECT 1");
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,74 @@
+// Applies prisma/migrations like `prisma migrate deploy` (same _prisma_migrations table and sha256
+// checksums), through the WASM schema engine. On a Postgres server, a session advisory lock held on
+// a dedicated connection serializes replicas that start together: the second waits, then finds
+// nothing left to apply.
+import { createSchemaEngine, migrationsDir as defaultMigrationsDir, NO_FILTERS, readMigrationList } from "./schema-engine";
+import type { Store } from "./types";
+
+/** pg_advisory_lock key for drainwatch migrations ("drnw"); distinct from Prisma's own 72707369. */
+export const MIGRATION_LOCK_KEY = 0x64726e77;
+
+export interface MigrateOptions {
+  /** Defaults to prisma/migrations of this checkout. */
+  migrationsDir?: string;
+  /** How long to wait for another process's migration before giving up (default 10 min). */
+  lockTimeoutMs?: number;
+}
+
+export async function migrate(store: Store, opts: MigrateOptions = {}): Promise<{ applied: string[] }> {
+  const migrationsList = readMigrationList(opts.migrationsDir ?? defaultMigrationsDir());
+  if (migrationsList.migrationDirectories.length === 0) {
+    throw new Error(`no migrations found in ${migrationsList.baseDir}`);
+  }
+
+  if (store.kind === "pglite") {
+    if (!store.pglite) throw new Error("pglite store without its database");
+    const { PrismaPGlite } = await import("pglite-prisma-adapter");
+    return apply(new PrismaPGlite(store.pglite), migrationsList);
+  }
+
+  if (!store.databaseUrl) throw new Error("postgres store without a databaseUrl");
+  const { default: pg } = await import("pg");
+  const { PrismaPg } = await import("@prisma/adapter-pg");
+  const lockClient = new pg.Client({ connectionString: store.databaseUrl });
+  lockClient.on("error", () => {});
+  await lockClient.connect();
+  try {
+    await lockClient.query(`SET lock_timeout = ${Math.max(1, Math.floor(opts.lockTimeoutMs ?? 600_000))}`);
+    await lockClient.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
+    try {
+      // One connection for the engine: its own advisory lock/unlock must land on the same session.
+      const pool = new pg.Pool({ connectionString: store.databaseUrl, max: 1 });
+      pool.on("error", () => {});
+      try {
+        return await apply(new PrismaPg(pool), migrationsList);
+      } finally {
+        await pool.end().catch(() => {});
+      }
+    } finally {
+      await lockClient.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => {});
+    }
+  } finally {
+    await lockClient.end().catch(() => {});
+  }
+}
+
+async function apply(
+  factory: Parameters<typeof createSchemaEngine>[0],
+  migrationsList: ReturnType<typeof readMigrationList>,
+): Promise<{ applied: string[] }> {
+  // applyMigrations does not look at the models; a bare datasource avoids reading schema.prisma,
+  // which a deployed image may not ship (the engine needs at least one file).
+  const engine = await createSchemaEngine(factory, {
+    datamodels: [["schema.prisma", 'datasource db {\n  provider = "postgresql"\n}\n']],
+  });
+  try {
+    const out = await engine.applyMigrations({ migrationsList, filters: NO_FILTERS });
+    return { applied: out.appliedMigrationNames };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new Error(`migrate: ${message.split("\n")[0]}`, { cause: err });
+  } finally {
+    engine.free();
+  }
+}

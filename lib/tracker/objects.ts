@@ -1,0 +1,164 @@
+// zod schemas for the parts of Kubernetes objects the tracker reads. Parsing at the edge keeps the
+// rest of the tracker free of defensive checks; unknown fields are dropped. Every optional field
+// is `nullish` because serializers differ on null vs absent.
+import { z } from "zod";
+
+const str = z.string().nullish();
+const int = z.number().int().nullish();
+const stringMap = z.record(z.string(), z.string()).nullish();
+
+export const ownerRefSchema = z.object({
+  kind: z.string(),
+  name: z.string(),
+  uid: str,
+  controller: z.boolean().nullish(),
+});
+export type OwnerRef = z.infer<typeof ownerRefSchema>;
+
+const metadataSchema = z.object({
+  uid: z.string().min(1),
+  name: z.string().nullish().transform((v) => v ?? ""),
+  namespace: z.string().nullish().transform((v) => v ?? ""),
+  labels: stringMap,
+  annotations: stringMap,
+  ownerReferences: z.array(ownerRefSchema).nullish(),
+  creationTimestamp: str,
+  deletionTimestamp: str,
+  deletionGracePeriodSeconds: int,
+  generation: int,
+});
+
+const handlerSchema = z
+  .object({
+    exec: z.unknown().optional(),
+    httpGet: z.unknown().optional(),
+    sleep: z.object({ seconds: z.number().nullish() }).nullish(),
+    tcpSocket: z.unknown().optional(),
+  })
+  .nullish();
+
+const containerSpecSchema = z.object({
+  name: z.string(),
+  restartPolicy: str,
+  lifecycle: z.object({ preStop: handlerSchema }).nullish(),
+});
+
+const terminatedSchema = z.object({
+  exitCode: z.number().int().nullish(),
+  reason: str,
+  startedAt: str,
+  finishedAt: str,
+});
+
+const containerStatusSchema = z.object({
+  name: z.string(),
+  state: z
+    .object({
+      running: z.object({ startedAt: str }).nullish(),
+      terminated: terminatedSchema.nullish(),
+      waiting: z.object({ reason: str }).nullish(),
+    })
+    .nullish(),
+});
+
+const conditionSchema = z.object({
+  type: z.string(),
+  status: str,
+  reason: str,
+  message: str,
+  lastTransitionTime: str,
+});
+
+export const podSchema = z.object({
+  metadata: metadataSchema,
+  spec: z
+    .object({
+      nodeName: str,
+      restartPolicy: str,
+      terminationGracePeriodSeconds: int,
+      containers: z.array(containerSpecSchema).nullish(),
+      initContainers: z.array(containerSpecSchema).nullish(),
+    })
+    .nullish(),
+  status: z
+    .object({
+      phase: str,
+      reason: str,
+      message: str,
+      startTime: str,
+      conditions: z.array(conditionSchema).nullish(),
+      containerStatuses: z.array(containerStatusSchema).nullish(),
+      initContainerStatuses: z.array(containerStatusSchema).nullish(),
+    })
+    .nullish(),
+});
+export type Pod = z.infer<typeof podSchema>;
+export type ContainerSpec = z.infer<typeof containerSpecSchema>;
+export type ContainerStatus = z.infer<typeof containerStatusSchema>;
+export type PodCondition = z.infer<typeof conditionSchema>;
+
+const objectRefSchema = z
+  .object({ kind: str, name: str, namespace: str, uid: str, fieldPath: str })
+  .nullish();
+
+/** core/v1 Event and events.k8s.io/v1 Event; normalized by `normalizeEvent`. */
+export const eventSchema = z.object({
+  metadata: z.object({ uid: z.string().min(1), name: str }),
+  involvedObject: objectRefSchema,
+  regarding: objectRefSchema,
+  reason: str,
+  message: str,
+  note: str,
+  type: str,
+  count: int,
+  deprecatedCount: int,
+  firstTimestamp: str,
+  lastTimestamp: str,
+  deprecatedFirstTimestamp: str,
+  deprecatedLastTimestamp: str,
+  eventTime: str,
+  series: z.object({ count: int, lastObservedTime: str }).nullish(),
+});
+
+export const endpointSliceSchema = z.object({
+  metadata: z.object({ uid: z.string().min(1), annotations: stringMap }),
+  endpoints: z
+    .array(
+      z.object({
+        conditions: z
+          .object({ ready: z.boolean().nullish(), serving: z.boolean().nullish(), terminating: z.boolean().nullish() })
+          .nullish(),
+        targetRef: objectRefSchema,
+      }),
+    )
+    .nullish(),
+});
+
+const workloadMetaSchema = metadataSchema.pick({
+  uid: true,
+  name: true,
+  namespace: true,
+  labels: true,
+  annotations: true,
+  ownerReferences: true,
+  creationTimestamp: true,
+  generation: true,
+});
+
+export const workloadSchema = z.object({
+  metadata: workloadMetaSchema,
+  spec: z.object({ replicas: int }).nullish(),
+  status: z.object({ replicas: int, updateRevision: str, currentRevision: str }).nullish(),
+});
+export type WorkloadObject = z.infer<typeof workloadSchema>;
+
+/** The uid check every event gets, even for objects the tracker then ignores. */
+export const uidOnlySchema = z.object({ metadata: z.object({ uid: z.string().min(1) }) });
+
+export function describeIssue(kind: string, error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return `${kind}: invalid object`;
+  const where = issue.path.length > 0 ? issue.path.join(".") : "object";
+  if (where === "metadata.uid" || where === "metadata") return `${kind}: missing metadata.uid`;
+  return `${kind}: ${where}: ${issue.message}`;
+}

@@ -1,0 +1,436 @@
+// The tracker: a pure state machine keyed by pod UID. It takes facts (watch events with their
+// observation time), keeps only pods in termination plus small owner caches, and emits finalized
+// termination records as its clock passes their settle time. No I/O: sources feed it, sinks store.
+import type { Fact } from "./fact";
+import type { TerminationRecord } from "./record";
+import { DueHeap } from "./heap";
+import { buildRecord, isRestartKill, type Entry, type StoredEvent } from "./entry";
+import { disruptionCause, containerViews, hasFinalStatus, isKubeletTermination, isTerminal, kubeletCause } from "./classify";
+import { OwnerCache } from "./owners";
+import { describeIssue, endpointSliceSchema, eventSchema, podSchema, uidOnlySchema, workloadSchema, type Pod } from "./objects";
+import { maxTime, parseTime, podObjectTime } from "./time";
+
+export interface TrackerOptions {
+  cluster: string;
+  /** How long a deleted (or kubelet-terminated) pod waits for late events and status. */
+  settleMs?: number;
+  /** An entry that never ends is finalized this long after its deadline, with the note `expired`. */
+  expireMs?: number;
+  /** How many finalized pod UIDs are remembered, so late events create no duplicate. */
+  rememberFinished?: number;
+  /** Bound on pods with buffered events/endpoint state that are not (yet) terminating. */
+  maxPending?: number;
+}
+
+export interface IngestResult {
+  records: TerminationRecord[];
+  /** Why the fact was invalid and skipped; null when it was used or legitimately ignored. */
+  problem: string | null;
+}
+
+export interface TrackerStats {
+  tracking: number;
+  pending: number;
+  owners: number;
+  remembered: number;
+  facts: number;
+  invalid: number;
+  emitted: number;
+}
+
+const WORKLOAD_KINDS = new Set(["ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "Job"]);
+const IGNORED_KINDS = new Set(["Node"]);
+/** Events worth keeping for a pod that is not terminating yet (kubelet terminations log first). */
+const EARLY_EVENT_REASONS = new Set([
+  "Killing",
+  "Evicted",
+  "Preempting",
+  "Preempted",
+  "TaintManagerEviction",
+  "FailedPreStopHook",
+  "ExceededGracePeriod",
+  "FailedKillPod",
+]);
+const PENDING_TTL_MS = 10 * 60 * 1000;
+const PRUNE_EVERY_MS = 60 * 1000;
+const NO_RESULT: IngestResult = Object.freeze({ records: [], problem: null }) as IngestResult;
+
+interface Pending {
+  events: StoredEvent[];
+  unreadyAt: number | null;
+  touchedAt: number;
+}
+
+export class Tracker {
+  private readonly cluster: string;
+  private readonly settleMs: number;
+  private readonly expireMs: number;
+  private readonly rememberFinished: number;
+  private readonly maxPending: number;
+
+  private readonly entries = new Map<string, Entry>();
+  private readonly due = new DueHeap();
+  private readonly finished = new Map<string, true>();
+  private readonly pending = new Map<string, Pending>();
+  private readonly owners = new OwnerCache();
+  private clock = -Infinity;
+  private lastPrune = -Infinity;
+  private seq = 0;
+  private counts = { facts: 0, invalid: 0, emitted: 0 };
+
+  constructor(opts: TrackerOptions) {
+    this.cluster = opts.cluster;
+    this.settleMs = opts.settleMs ?? 5000;
+    this.expireMs = opts.expireMs ?? 60 * 60 * 1000;
+    this.rememberFinished = opts.rememberFinished ?? 100_000;
+    this.maxPending = opts.maxPending ?? 50_000;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The virtual clock: the latest observation time seen (epoch ms). */
+  get now(): number {
+    return this.clock;
+  }
+
+  stats(): TrackerStats {
+    return {
+      tracking: this.entries.size,
+      pending: this.pending.size,
+      owners: this.owners.size,
+      remembered: this.finished.size,
+      ...this.counts,
+    };
+  }
+
+  ingest(fact: Fact): IngestResult {
+    this.counts.facts++;
+    if (fact.type === "BOOKMARK" || fact.type === "ERROR") return NO_RESULT;
+    const obj = fact.object;
+    if (typeof obj !== "object" || obj === null || Array.isArray(obj)) return this.invalid("object is not a JSON object");
+    const kind = (obj as { kind?: unknown }).kind;
+    if (typeof kind !== "string") return this.invalid("object has no kind");
+
+    switch (kind) {
+      case "Pod":
+        return this.onPod(fact);
+      case "Event":
+        return this.onEvent(fact);
+      case "EndpointSlice":
+        return this.onEndpointSlice(fact);
+      default:
+        if (WORKLOAD_KINDS.has(kind)) return this.onWorkload(kind, fact);
+        if (IGNORED_KINDS.has(kind)) {
+          return uidOnlySchema.safeParse(obj).success ? this.advance(fact.at) : this.invalid(`${kind}: missing metadata.uid`);
+        }
+        return NO_RESULT; // other kinds are not ours
+    }
+  }
+
+  /** Moves the clock (e.g. from a wall-clock tick in live mode) and returns what became final. */
+  tick(now: number): TerminationRecord[] {
+    return this.advance(now).records;
+  }
+
+  /** Finalizes every pod still in termination: end of a capture, or shutdown. */
+  finalizeAll(): TerminationRecord[] {
+    const out: TerminationRecord[] = [];
+    for (const entry of [...this.entries.values()]) out.push(this.finalize(entry));
+    return out;
+  }
+
+  // ---- kinds -------------------------------------------------------------------------------
+
+  private onPod(fact: Fact): IngestResult {
+    // Fast path: most pod traffic is status churn of running pods that are not terminating.
+    // Those need only their uid checked; full validation is for pods the tracker keeps.
+    const raw = fact.object as { metadata?: { uid?: unknown; deletionTimestamp?: unknown }; status?: { phase?: unknown } };
+    const rawUid = raw.metadata?.uid;
+    if (typeof rawUid !== "string" || rawUid === "") return this.invalid("Pod: missing metadata.uid");
+    const phase = raw.status?.phase;
+    if (fact.type !== "DELETED" && raw.metadata?.deletionTimestamp == null && phase !== "Failed" && phase !== "Succeeded" && !this.entries.has(rawUid)) {
+      return this.advance(fact.at);
+    }
+
+    const parsed = podSchema.safeParse(fact.object);
+    if (!parsed.success) return this.invalid(describeIssue("Pod", parsed.error));
+    const pod = parsed.data;
+    const uid = pod.metadata.uid;
+    const t = fact.at ?? this.timeOf(null, podObjectTime(pod));
+    const result = this.advance(t);
+    if (this.finished.has(uid)) return result;
+
+    const deleting = pod.metadata.deletionTimestamp != null;
+    const deleted = fact.type === "DELETED";
+    let entry = this.entries.get(uid);
+
+    if (deleted && !deleting) {
+      // A DELETED without deletionTimestamp cannot come from the API server (every pod deletion
+      // sets it first): it is synthesized from a stale cache after a relist.
+      entry ??= this.startEntry(pod, t, isKubeletTermination(pod) ? "kubelet" : "stale");
+      entry.staleDelete = true;
+      entry.deletedAt = t;
+      this.schedule(entry, t + this.settleMs);
+      return result;
+    }
+
+    if (!entry) {
+      if (!deleting && !isTerminal(pod)) return result; // a running pod: nothing to keep
+      if (isKubeletTermination(pod)) {
+        entry = this.startEntry(pod, t, "kubelet");
+      } else if (isTerminal(pod) && (!deleting || pod.spec?.restartPolicy !== "Always")) {
+        // Finished on its own (a Job pod, a crash with restartPolicy Never): not a termination.
+        this.remember(uid);
+        return result;
+      } else {
+        entry = this.startEntry(pod, t, "api");
+      }
+    } else {
+      this.update(entry, pod, t);
+    }
+
+    if (deleted) {
+      entry.deletedAt = t;
+      this.schedule(entry, t + this.settleMs);
+    }
+    return result;
+  }
+
+  private onEvent(fact: Fact): IngestResult {
+    const parsed = eventSchema.safeParse(fact.object);
+    if (!parsed.success) return this.invalid(describeIssue("Event", parsed.error));
+    const e = parsed.data;
+    const ref = e.involvedObject ?? e.regarding;
+    const seen = parseTime(e.lastTimestamp ?? e.series?.lastObservedTime ?? e.eventTime ?? e.deprecatedLastTimestamp ?? e.firstTimestamp);
+    const t = this.timeOf(fact.at, seen);
+    const result = this.advance(t);
+    if (fact.type === "DELETED" || ref?.kind !== "Pod" || !ref.uid) return result;
+    const podUid = ref.uid;
+    if (this.finished.has(podUid)) return result;
+
+    const first = parseTime(e.eventTime ?? e.firstTimestamp ?? e.deprecatedFirstTimestamp ?? e.lastTimestamp ?? e.deprecatedLastTimestamp);
+    const stored: StoredEvent = {
+      uid: e.metadata.uid,
+      reason: e.reason ?? "",
+      type: e.type ?? "",
+      message: e.message ?? e.note ?? "",
+      at: first ?? t,
+      count: e.count ?? e.series?.count ?? e.deprecatedCount ?? 1,
+      seq: this.seq++,
+    };
+
+    const entry = this.entries.get(podUid);
+    if (entry) {
+      addEvent(entry.events, stored);
+    } else if (EARLY_EVENT_REASONS.has(stored.reason) && !isRestartKill(stored)) {
+      const p = this.pendingFor(podUid, t);
+      const i = p.events.findIndex((x) => x.uid === stored.uid);
+      if (i >= 0) p.events[i] = { ...stored, seq: p.events[i]!.seq };
+      else p.events.push(stored);
+    }
+    return result;
+  }
+
+  private onEndpointSlice(fact: Fact): IngestResult {
+    const parsed = endpointSliceSchema.safeParse(fact.object);
+    if (!parsed.success) return this.invalid(describeIssue("EndpointSlice", parsed.error));
+    const slice = parsed.data;
+    const trigger = parseTime(slice.metadata.annotations?.["endpoints.kubernetes.io/last-change-trigger-time"]);
+    const t = this.timeOf(fact.at, trigger);
+    const result = this.advance(t);
+    if (fact.type === "DELETED") return result;
+    for (const ep of slice.endpoints ?? []) {
+      const uid = ep.targetRef?.uid;
+      if (!uid || this.finished.has(uid)) continue;
+      const c = ep.conditions;
+      const unready = c?.ready === false || c?.terminating === true;
+      const entry = this.entries.get(uid);
+      if (entry) {
+        if (unready && entry.endpointsUnreadyAt === null && entry.mode === "api") entry.endpointsUnreadyAt = t;
+        if (unready && entry.endpointsUnreadyAt === null && entry.mode === "kubelet") entry.earlyUnreadyAt ??= t;
+      } else if (unready) {
+        const p = this.pendingFor(uid, t);
+        p.unreadyAt ??= t;
+      } else {
+        const p = this.pending.get(uid);
+        if (p) p.unreadyAt = null; // ready again: an earlier readiness blip is not the shutdown
+      }
+    }
+    return result;
+  }
+
+  private onWorkload(kind: string, fact: Fact): IngestResult {
+    const parsed = workloadSchema.safeParse(fact.object);
+    if (!parsed.success) return this.invalid(describeIssue(kind, parsed.error));
+    const obj = parsed.data;
+    const t = this.timeOf(fact.at, parseTime(obj.metadata.creationTimestamp));
+    const result = this.advance(t);
+    this.owners.observe(kind, obj, fact.type === "DELETED", t);
+    return result;
+  }
+
+  // ---- entries -----------------------------------------------------------------------------
+
+  private startEntry(pod: Pod, t: number, mode: "api" | "kubelet" | "stale"): Entry {
+    const uid = pod.metadata.uid;
+    const early = this.pending.get(uid);
+    this.pending.delete(uid);
+    const entry: Entry = {
+      uid,
+      mode: mode === "kubelet" ? "kubelet" : "api",
+      pod,
+      graceSeconds: null,
+      requestAt: null,
+      deadlineAt: null,
+      firstDeletion: null,
+      cause: null,
+      owner: this.owners.snapshot(pod),
+      firstTerminalAt: isTerminal(pod) ? t : null,
+      endpointsUnreadyAt: null,
+      earlyUnreadyAt: early?.unreadyAt ?? null,
+      deletedAt: null,
+      events: new Map(),
+      notes: new Set(),
+      staleDelete: false,
+      dueAt: Infinity,
+      expires: null,
+    };
+    for (const e of early?.events ?? []) addEvent(entry.events, e);
+
+    if (mode === "kubelet") {
+      entry.cause = disruptionCause(pod) ?? kubeletCause(pod);
+      this.schedule(entry, t + this.settleMs);
+    } else if (mode === "stale") {
+      entry.cause = "unknown";
+    } else {
+      this.startDeletion(entry, pod, t);
+    }
+    this.entries.set(uid, entry);
+    return entry;
+  }
+
+  private startDeletion(entry: Entry, pod: Pod, t: number): void {
+    const m = pod.metadata;
+    const dts = parseTime(m.deletionTimestamp);
+    const grace = m.deletionGracePeriodSeconds ?? null;
+    entry.firstDeletion = { dts: m.deletionTimestamp ?? null, grace };
+    entry.graceSeconds = grace;
+    entry.deadlineAt = dts;
+    entry.requestAt = dts === null ? t : dts - (grace ?? 0) * 1000;
+    if (entry.earlyUnreadyAt !== null && entry.earlyUnreadyAt >= entry.requestAt) entry.endpointsUnreadyAt = entry.earlyUnreadyAt;
+    entry.earlyUnreadyAt = null;
+
+    const mainUnfinished = containerViews(pod).some((v) => !v.sidecar && !hasFinalStatus(v));
+    entry.cause = disruptionCause(pod);
+    if (entry.cause === null && grace === 0) {
+      if (mainUnfinished) {
+        entry.cause = "force-delete";
+      } else if (isTerminal(pod)) {
+        // First seen already terminal with the kubelet's grace-0 rewrite: the request itself
+        // was never observed, and the deadline shown is not the real one.
+        entry.cause = "unknown";
+        entry.notes.add("deadline-rewritten");
+      }
+    }
+    // Pods stuck in Terminating (lost node, finalizers) must not leak: expire them.
+    entry.expires = (dts ?? t) + this.expireMs;
+    this.schedule(entry, entry.expires);
+  }
+
+  private update(entry: Entry, pod: Pod, t: number): void {
+    const m = pod.metadata;
+    if (entry.mode === "api" && m.deletionTimestamp != null) {
+      if (entry.firstDeletion === null) {
+        this.startDeletion(entry, pod, t);
+      } else if (m.deletionTimestamp !== entry.firstDeletion.dts || (m.deletionGracePeriodSeconds ?? null) !== entry.firstDeletion.grace) {
+        // The kubelet's own final grace-0 delete after final status is expected; anything else
+        // (a second delete with a shorter grace, a force delete mid-drain) moved the deadline.
+        const kubeletFinal = m.deletionGracePeriodSeconds === 0 && containerViews(pod).every((v) => v.sidecar || hasFinalStatus(v));
+        if (!kubeletFinal) entry.notes.add("deadline-rewritten");
+      }
+    }
+    if (entry.firstTerminalAt === null && isTerminal(pod)) entry.firstTerminalAt = t;
+    entry.pod = pod;
+  }
+
+  private schedule(entry: Entry, dueAt: number): void {
+    entry.dueAt = dueAt;
+    this.due.push(dueAt, entry.uid);
+  }
+
+  private finalize(entry: Entry): TerminationRecord {
+    if (entry.expires && entry.dueAt === entry.expires) entry.notes.add("expired");
+    this.entries.delete(entry.uid);
+    this.remember(entry.uid);
+    this.counts.emitted++;
+    return buildRecord(entry, this.cluster, {
+      scaledDown: (e) => this.owners.scaledDownAround(e.owner.scalers, e.requestAt),
+      behindSoonAfter: (e) => this.owners.behindSoonAfter(e.owner, e.requestAt),
+    });
+  }
+
+  private remember(uid: string): void {
+    this.finished.set(uid, true);
+    if (this.finished.size > this.rememberFinished) {
+      const oldest = this.finished.keys().next().value;
+      if (oldest !== undefined) this.finished.delete(oldest);
+    }
+  }
+
+  private pendingFor(uid: string, t: number): Pending {
+    let p = this.pending.get(uid);
+    if (!p) {
+      if (this.pending.size >= this.maxPending) {
+        const oldest = this.pending.keys().next().value;
+        if (oldest !== undefined) this.pending.delete(oldest);
+      }
+      p = { events: [], unreadyAt: null, touchedAt: t };
+      this.pending.set(uid, p);
+    }
+    p.touchedAt = t;
+    return p;
+  }
+
+  // ---- clock -------------------------------------------------------------------------------
+
+  /** Observation time of a fact: its own `at`, else what the object proves, never going back. */
+  private timeOf(at: number | null, objectTime: number | null): number {
+    if (at !== null) return at;
+    const t = maxTime(this.clock === -Infinity ? null : this.clock, objectTime);
+    return t ?? 0;
+  }
+
+  private advance(t: number | null): IngestResult {
+    if (t === null || t <= this.clock) return NO_RESULT;
+    this.clock = t;
+    let records: TerminationRecord[] | null = null;
+    for (let top = this.due.peek(); top && top.due <= t; top = this.due.peek()) {
+      this.due.pop();
+      const entry = this.entries.get(top.key);
+      if (!entry || entry.dueAt !== top.due) continue; // rescheduled or already final
+      (records ??= []).push(this.finalize(entry));
+    }
+    if (t - this.lastPrune >= PRUNE_EVERY_MS) this.prune(t);
+    return records ? { records, problem: null } : NO_RESULT;
+  }
+
+  private prune(now: number): void {
+    this.lastPrune = now;
+    this.owners.prune(now);
+    for (const [uid, p] of this.pending) if (now - p.touchedAt > PENDING_TTL_MS) this.pending.delete(uid);
+  }
+
+  private invalid(problem: string): IngestResult {
+    this.counts.invalid++;
+    return { records: [], problem };
+  }
+}
+
+function addEvent(events: Map<string, StoredEvent>, e: StoredEvent): void {
+  const previous = events.get(e.uid);
+  // An aggregated event is re-sent with a higher count: keep its place, take the new count.
+  events.set(e.uid, previous ? { ...e, seq: previous.seq, at: previous.at ?? e.at } : e);
+}
+

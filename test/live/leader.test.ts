@@ -1,0 +1,116 @@
+// Leader election with two electors against the fake API server's Lease endpoints.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { startLeaderElection, type LeaderElection } from "../../lib/leader/lease.ts";
+import { currentHolder, leaseSchema } from "../../lib/leader/lease-record.ts";
+import { createMetrics } from "../../lib/metrics/registry.ts";
+import { startFakeApiServer, type FakeApiServer } from "./fake-apiserver.ts";
+import { until } from "./fixtures.ts";
+
+const quiet = pino({ level: "silent" });
+// Scaled down 5x: lease 3 s, renew 1 s, deadline 2 s, retry 0.4 s.
+const TIMING = { leaseDurationMs: 3000, renewIntervalMs: 1000, renewDeadlineMs: 2000, retryIntervalMs: 400 };
+
+let api: FakeApiServer;
+const electors: LeaderElection[] = [];
+
+interface Log {
+  started: number[];
+  stopped: number[];
+}
+
+function elector(id: string, log: Log): LeaderElection {
+  const e = startLeaderElection({
+    ...TIMING,
+    kubeConfig: api.kubeConfig(`token-${id}`),
+    namespace: "drainwatch",
+    identity: id,
+    metrics: createMetrics(),
+    log: quiet,
+    onStartedLeading: () => void log.started.push(Date.now()),
+    onStoppedLeading: () => void log.stopped.push(Date.now()),
+  });
+  electors.push(e);
+  return e;
+}
+
+beforeEach(async () => {
+  api = await startFakeApiServer();
+});
+
+afterEach(async () => {
+  await Promise.all(electors.splice(0).map((e) => e.stop({ release: false })));
+  await api.close();
+});
+
+describe("leader election", () => {
+  it("exactly one of two electors leads, and keeps leading while it renews", async () => {
+    const la: Log = { started: [], stopped: [] };
+    const lb: Log = { started: [], stopped: [] };
+    const a = elector("a", la);
+    const b = elector("b", lb);
+    await until(() => a.isLeader() || b.isLeader(), 3000, "a leader");
+    for (let i = 0; i < 10; i++) {
+      expect(Number(a.isLeader()) + Number(b.isLeader())).toBe(1);
+      await new Promise((r) => setTimeout(r, 400));
+    }
+    expect(la.started.length + lb.started.length).toBe(1);
+    expect(la.stopped.length + lb.stopped.length).toBe(0);
+    const lease = leaseSchema.parse(api.lease("drainwatch", "drainwatch-ingester"));
+    expect(lease.spec?.holderIdentity).toBe(a.isLeader() ? "a" : "b");
+    expect(lease.spec?.leaseDurationSeconds).toBe(3);
+    expect(lease.spec?.renewTime).toMatch(/\.\d{6}Z$/);
+  });
+
+  it("a partitioned leader stops at once; the follower takes over within the lease duration, after it stopped", async () => {
+    const la: Log = { started: [], stopped: [] };
+    const lb: Log = { started: [], stopped: [] };
+    const a = elector("a", la);
+    await until(() => a.isLeader(), 3000, "a leads");
+    const b = elector("b", lb);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(b.isLeader()).toBe(false);
+
+    const cut = Date.now();
+    api.block("token-a"); // a can no longer renew
+    await until(() => b.isLeader(), TIMING.leaseDurationMs + 2000, "b takes over");
+    const takeover = lb.started[0]!;
+    expect(la.stopped).toHaveLength(1);
+    expect(a.isLeader()).toBe(false);
+    // The old leader stopped before the new one started, and no later than the renew deadline.
+    expect(la.stopped[0]!).toBeLessThan(takeover);
+    expect(la.stopped[0]! - cut).toBeLessThanOrEqual(TIMING.renewDeadlineMs + 100);
+    expect(takeover - cut).toBeLessThanOrEqual(TIMING.leaseDurationMs + TIMING.retryIntervalMs + 500);
+
+    // a comes back: it follows, it does not fight b.
+    api.unblock("token-a");
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(a.isLeader()).toBe(false);
+    expect(b.isLeader()).toBe(true);
+  });
+
+  it("a leader that stops releases the lease; the follower takes over at its next retry", async () => {
+    const la: Log = { started: [], stopped: [] };
+    const lb: Log = { started: [], stopped: [] };
+    const a = elector("a", la);
+    await until(() => a.isLeader(), 3000, "a leads");
+    const b = elector("b", lb);
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    await a.stop();
+    expect(la.stopped).toHaveLength(1);
+    await until(() => b.isLeader(), 2000, "b takes over");
+    expect(Date.now() - t0).toBeLessThan(TIMING.leaseDurationMs);
+  });
+
+  it("judges expiry from renewTime + duration", () => {
+    const lease = leaseSchema.parse({
+      metadata: { name: "x" },
+      spec: { holderIdentity: "a", leaseDurationSeconds: 15, renewTime: "2026-01-01T00:00:00.000000Z" },
+    });
+    const t = Date.parse("2026-01-01T00:00:00Z");
+    expect(currentHolder(lease, t + 14_000)).toBe("a");
+    expect(currentHolder(lease, t + 15_001)).toBeNull();
+    expect(currentHolder({ ...lease, spec: { ...lease.spec, holderIdentity: "" } }, t)).toBeNull();
+  });
+});

@@ -1,0 +1,34 @@
+// `drainwatch sandbox` as a process: prints the URL, serves the API, exits 0 on SIGTERM.
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { getJson, until } from "./helpers.ts";
+
+const COMMAND = fileURLToPath(new URL("../../lib/sandbox/command.ts", import.meta.url));
+
+describe("runSandboxCommand", () => {
+  it("serves the demo until SIGTERM, then exits 0", async () => {
+    const script = `import { runSandboxCommand } from ${JSON.stringify(COMMAND)};\nprocess.exitCode = await runSandboxCommand(["--scenario", "demo", "--time-scale", "0.05"]);`;
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      cwd: fileURLToPath(new URL("../..", import.meta.url)),
+      env: { ...process.env, LOG_LEVEL: "warn" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      await until(() => /http:\/\/127\.0\.0\.1:\d+\n/.test(out), 15_000, "the URL on stdout");
+      const url = out.trim().split("\n")[0]!;
+      expect(err).toContain(`kubectl --server=${url} get pods -A -w`);
+      const { status, body } = await getJson<{ items: unknown[] }>(`${url}/api/v1/pods`);
+      expect(status).toBe(200);
+      expect(body.items.length).toBeGreaterThan(5);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect(await exited).toBe(0);
+  });
+});

@@ -1,0 +1,59 @@
+// The embedded store (no DATABASE_URL): PGlite persisted in <dataDir>/pglite.
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  countTerminations,
+  findTerminations,
+  getTermination,
+  migrate,
+  openStore,
+  recordTerminations,
+} from "../../lib/store/index";
+import { cleanRecord, sigkillRecord, unknownRecord } from "./fixtures";
+
+const dataDir = mkdtempSync(path.join(os.tmpdir(), "dw-pglite-"));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe("PGlite store", () => {
+  const records = [sigkillRecord(), cleanRecord(), unknownRecord()];
+
+  it("migrates, writes and reads back exactly", { timeout: 120_000 }, async () => {
+    const store = await openStore({ dataDir });
+    try {
+      expect(store.kind).toBe("pglite");
+      expect(existsSync(path.join(dataDir, "pglite"))).toBe(true);
+      expect(await store.ping()).toBe(true);
+      const { applied } = await migrate(store);
+      expect(applied.length).toBeGreaterThan(0);
+      expect(await migrate(store)).toEqual({ applied: [] });
+
+      expect(await recordTerminations(store, records)).toEqual({ written: 3 });
+      expect(await recordTerminations(store, records)).toEqual({ written: 0 });
+      for (const r of records) expect(await getTermination(store, r.podUid)).toStrictEqual(r);
+      const page = await findTerminations(store, { limit: 2 });
+      expect(page.items.map((r) => r.podUid)).toEqual([cleanRecord().podUid, sigkillRecord().podUid]);
+      const rest = await findTerminations(store, { limit: 2, cursor: page.nextCursor! });
+      expect(rest.items.map((r) => r.podUid)).toEqual([unknownRecord().podUid]);
+      expect(rest.nextCursor).toBeNull();
+    } finally {
+      await store.close();
+    }
+    expect(await store.ping()).toBe(false);
+  });
+
+  it("keeps the data across reopen", { timeout: 120_000 }, async () => {
+    const store = await openStore({ dataDir });
+    try {
+      expect(await migrate(store)).toEqual({ applied: [] });
+      expect(await countTerminations(store)).toBe(3);
+      for (const r of records) expect(await getTermination(store, r.podUid)).toStrictEqual(r);
+      const updated = cleanRecord({ outcome: "sigterm", notes: ["late-update"] });
+      expect(await recordTerminations(store, [updated])).toEqual({ written: 1 });
+      expect(await getTermination(store, updated.podUid)).toStrictEqual(updated);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,265 @@
+// recordTerminations / findTerminations / getTermination / countTerminations on a real Postgres.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  countTerminations,
+  findTerminations,
+  getTermination,
+  InvalidQueryError,
+  recordTerminations,
+  type Store,
+} from "../../lib/store/index";
+import { terminationRecordSchema, type TerminationRecord } from "../../lib/tracker/record";
+import { migratedStore, sql } from "../helpers/db";
+import { cleanRecord, manyRecords, sigkillRecord, unknownRecord } from "./fixtures";
+
+let store: Store;
+let url: string;
+let cleanup: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ store, url, cleanup } = await migratedStore());
+});
+afterAll(async () => {
+  await cleanup?.();
+});
+
+async function tableState() {
+  const [t, c, e, w, r, k] = await Promise.all([
+    sql<{ pod_uid: string; xmin: string; updated_at: Date }>(url, "SELECT pod_uid, xmin::text, updated_at FROM terminations ORDER BY id"),
+    sql<{ xmin: string }>(url, "SELECT termination_id, ordinal, xmin::text FROM termination_containers ORDER BY 1, 2"),
+    sql<{ xmin: string }>(url, "SELECT termination_id, ordinal, xmin::text FROM termination_events ORDER BY 1, 2"),
+    sql(url, "SELECT id, xmin::text FROM workloads ORDER BY id"),
+    sql(url, "SELECT id, xmin::text FROM revisions ORDER BY id"),
+    sql(url, "SELECT id, xmin::text FROM clusters ORDER BY id"),
+  ]);
+  return { t, c, e, w, r, k };
+}
+
+describe("recordTerminations + getTermination", () => {
+  const records = [sigkillRecord(), cleanRecord(), unknownRecord()];
+
+  it("fixtures conform to the contract schema", () => {
+    for (const r of records) expect(terminationRecordSchema.parse(r)).toEqual(r);
+  });
+
+  it("round-trips records exactly", async () => {
+    expect(await recordTerminations(store, records)).toEqual({ written: 3 });
+    for (const r of records) {
+      const back = await getTermination(store, r.podUid);
+      expect(back).toStrictEqual(r);
+      expect(await getTermination(store, r.podUid, r.cluster)).toStrictEqual(r);
+    }
+    expect(await getTermination(store, "no-such-uid")).toBeNull();
+    expect(await getTermination(store, records[0]!.podUid, "other-cluster")).toBeNull();
+    expect(await countTerminations(store)).toBe(3);
+    const rows = await sql<{ n: number }>(url, "SELECT (SELECT count(*) FROM termination_containers)::int + (SELECT count(*) FROM termination_events)::int AS n");
+    expect(rows[0]?.n).toBe(3 + 3 + 1 + 1 + 1 + 0);
+  });
+
+  it("writing the same records again changes no row (not even updated_at)", async () => {
+    const before = await tableState();
+    expect(await recordTerminations(store, records)).toEqual({ written: 0 });
+    expect(await recordTerminations(store, structuredClone(records).reverse())).toEqual({ written: 0 });
+    expect(await tableState()).toEqual(before);
+  });
+
+  it("a changed record is updated in place, children included", async () => {
+    const before = await tableState();
+    const changed = sigkillRecord({
+      outcome: "oom",
+      containers: [sigkillRecord().containers[0]!, { ...sigkillRecord().containers[1]!, exitCode: 143, outcome: "sigterm" }],
+      events: [...sigkillRecord().events, { reason: "FailedPreStopHook", type: "Warning", message: "hook failed", at: "2026-03-02T14:00:02.500Z", count: 2 }],
+      traffic: null,
+      notes: [],
+      revision: "13",
+    });
+    expect(await recordTerminations(store, [changed, cleanRecord()])).toEqual({ written: 1 });
+    expect(await getTermination(store, changed.podUid)).toStrictEqual(changed);
+    expect(await getTermination(store, cleanRecord().podUid)).toStrictEqual(cleanRecord());
+    const after = await tableState();
+    // Same row (no delete + insert), new version; the untouched record kept its version.
+    const b = new Map(before.t.map((x) => [x.pod_uid, x]));
+    for (const x of after.t) {
+      if (x.pod_uid === changed.podUid) {
+        expect(x.xmin).not.toBe(b.get(x.pod_uid)?.xmin);
+        expect(x.updated_at.getTime()).toBeGreaterThanOrEqual(b.get(x.pod_uid)!.updated_at.getTime());
+      } else {
+        expect(x).toEqual(b.get(x.pod_uid));
+      }
+    }
+    expect(after.t.map((x) => x.pod_uid)).toEqual(before.t.map((x) => x.pod_uid));
+    expect(after.c.length).toBe(before.c.length - 1);
+    expect(after.e.length).toBe(before.e.length + 1);
+    expect(await countTerminations(store)).toBe(3);
+
+    // And back again.
+    expect(await recordTerminations(store, [sigkillRecord()])).toEqual({ written: 1 });
+    expect(await getTermination(store, changed.podUid)).toStrictEqual(sigkillRecord());
+  });
+
+  it("keeps the same podUid in two clusters apart", async () => {
+    const other = sigkillRecord({ cluster: "eu-west", node: "eu-node-9", outcome: "clean" });
+    expect(await recordTerminations(store, [other])).toEqual({ written: 1 });
+    expect(await getTermination(store, other.podUid, "eu-west")).toStrictEqual(other);
+    expect(await getTermination(store, other.podUid, "default")).toStrictEqual(sigkillRecord());
+    expect(await countTerminations(store)).toBe(4);
+    expect(await countTerminations(store, { cluster: "eu-west" })).toBe(1);
+    const page = await findTerminations(store, { workload: { kind: "Deployment", name: "checkout" } });
+    expect(page.items).toHaveLength(2);
+    expect(new Set(page.items.map((r) => r.cluster))).toEqual(new Set(["default", "eu-west"]));
+  });
+
+  it("within one call, the last record for a key wins", async () => {
+    const a = cleanRecord({ podUid: "dup-1", outcome: "error" });
+    const b = cleanRecord({ podUid: "dup-1", outcome: "sigterm" });
+    expect(await recordTerminations(store, [a, b])).toEqual({ written: 1 });
+    expect((await getTermination(store, "dup-1"))?.outcome).toBe("sigterm");
+  });
+
+  it("normalizes times to RFC 3339 with milliseconds", async () => {
+    const r = cleanRecord({ podUid: "tz-1", deleteRequestedAt: "2026-03-02T16:10:00.25+01:00" });
+    await recordTerminations(store, [r]);
+    expect((await getTermination(store, "tz-1"))?.deleteRequestedAt).toBe("2026-03-02T15:10:00.250Z");
+  });
+
+  it("rejects a record with an invalid time and stores nothing of the call", async () => {
+    const before = await countTerminations(store);
+    const bad = cleanRecord({ podUid: "bad-1", killingAt: "yesterday" });
+    await expect(recordTerminations(store, [cleanRecord({ podUid: "ok-1" }), bad])).rejects.toThrow(/killingAt/);
+    expect(await countTerminations(store)).toBe(before);
+  });
+});
+
+describe("findTerminations", () => {
+  let s: Store;
+  let done: () => Promise<void>;
+  let all: TerminationRecord[];
+
+  beforeAll(async () => {
+    const m = await migratedStore();
+    s = m.store;
+    done = m.cleanup;
+    all = [...manyRecords(230, "default"), ...manyRecords(40, "eu-west")];
+    expect(await recordTerminations(s, all)).toEqual({ written: all.length });
+  });
+  afterAll(async () => {
+    await done?.();
+  });
+
+  /** The order findTerminations promises: deleteRequestedAt desc (unknown last), then podUid. */
+  function expected(filter: (r: TerminationRecord) => boolean): string[] {
+    return all
+      .filter(filter)
+      .sort((a, b) => {
+        const da = a.deleteRequestedAt, db = b.deleteRequestedAt;
+        if (da !== db) {
+          if (da === null) return 1;
+          if (db === null) return -1;
+          return da < db ? 1 : -1;
+        }
+        if (a.podUid !== b.podUid) return a.podUid < b.podUid ? -1 : 1;
+        return 0; // same podUid only across clusters: insertion order, checked separately
+      })
+      .map((r) => `${r.cluster}/${r.podUid}`);
+  }
+
+  async function walk(query: Parameters<typeof findTerminations>[1]): Promise<TerminationRecord[]> {
+    const out: TerminationRecord[] = [];
+    let cursor: string | undefined;
+    for (let pages = 0; pages < 1000; pages++) {
+      const page = await findTerminations(s, { ...query, cursor });
+      out.push(...page.items);
+      if (page.nextCursor === null) return out;
+      expect(page.items.length).toBe(query?.limit ?? 50);
+      cursor = page.nextCursor;
+    }
+    throw new Error("pagination does not end");
+  }
+
+  it("default page: 50 newest first, records exactly as written", async () => {
+    const page = await findTerminations(s);
+    expect(page.items).toHaveLength(50);
+    expect(page.nextCursor).toEqual(expect.any(String));
+    const byKey = new Map(all.map((r) => [`${r.cluster}/${r.podUid}`, r]));
+    for (const r of page.items) expect(r).toStrictEqual(byKey.get(`${r.cluster}/${r.podUid}`));
+    expect(page.items.map((r) => `${r.cluster}/${r.podUid}`)).toEqual(expected(() => true).slice(0, 50));
+  });
+
+  it("cursor pagination covers every row exactly once, in order", async () => {
+    for (const limit of [1, 7, 50, 500]) {
+      const got = await walk({ limit: limit === 1 ? 1 : limit });
+      if (limit === 1) {
+        expect(got).toHaveLength(all.length);
+        continue;
+      }
+      const keys = got.map((r) => `${r.cluster}/${r.podUid}`);
+      expect(new Set(keys).size).toBe(all.length);
+      expect(keys).toEqual(expected(() => true));
+    }
+  }, 120_000);
+
+  it("limit is capped at 500 and must be positive", async () => {
+    const many = await findTerminations(s, { limit: 10_000 });
+    expect(many.items).toHaveLength(all.length > 500 ? 500 : all.length);
+    await expect(findTerminations(s, { limit: 0 })).rejects.toBeInstanceOf(InvalidQueryError);
+    await expect(findTerminations(s, { cursor: "garbage" })).rejects.toBeInstanceOf(InvalidQueryError);
+  });
+
+  it("filters by each field", async () => {
+    const cases: [Parameters<typeof findTerminations>[1], (r: TerminationRecord) => boolean][] = [
+      [{ cluster: "eu-west" }, (r) => r.cluster === "eu-west"],
+      [{ namespace: "ns-2" }, (r) => r.namespace === "ns-2"],
+      [{ workload: { name: "app3" } }, (r) => r.workload.name === "app3"],
+      [{ workload: { kind: "Deployment", name: "app3" } }, (r) => r.workload.name === "app3"],
+      [{ workload: { kind: "StatefulSet", name: "app3" } }, () => false],
+      [{ workload: "Deployment/app1" }, (r) => r.workload.name === "app1"],
+      [{ outcome: "sigkill" }, (r) => r.outcome === "sigkill"],
+      [{ cause: "eviction" }, (r) => r.cause === "eviction"],
+      [
+        { cluster: "default", namespace: "ns-1", outcome: "oom" },
+        (r) => r.cluster === "default" && r.namespace === "ns-1" && r.outcome === "oom",
+      ],
+    ];
+    for (const [query, pred] of cases) {
+      const got = await walk({ ...query, limit: 25 });
+      expect(got.map((r) => `${r.cluster}/${r.podUid}`), JSON.stringify(query)).toEqual(expected(pred));
+      expect(await countTerminations(s, query), JSON.stringify(query)).toBe(expected(pred).length);
+    }
+  });
+
+  it("since (inclusive) and until (exclusive) bound deleteRequestedAt", async () => {
+    const since = new Date("2026-03-01T00:00:10.000Z");
+    const until = new Date("2026-03-01T00:00:30.007Z");
+    const inRange = (r: TerminationRecord) =>
+      r.deleteRequestedAt !== null && r.deleteRequestedAt >= since.toISOString() && r.deleteRequestedAt < until.toISOString();
+    const got = await walk({ since, until, limit: 10 });
+    expect(got.map((r) => `${r.cluster}/${r.podUid}`)).toEqual(expected(inRange));
+    expect(got.length).toBeGreaterThan(20);
+    const onlySince = await walk({ since: new Date("2026-03-01T00:01:00.000Z"), limit: 100 });
+    expect(onlySince.map((r) => `${r.cluster}/${r.podUid}`)).toEqual(
+      expected((r) => r.deleteRequestedAt !== null && r.deleteRequestedAt >= "2026-03-01T00:01:00.000Z"),
+    );
+    const onlyUntil = await walk({ until: since, limit: 100 });
+    expect(onlyUntil.map((r) => `${r.cluster}/${r.podUid}`)).toEqual(
+      expected((r) => r.deleteRequestedAt !== null && r.deleteRequestedAt < since.toISOString()),
+    );
+  });
+
+  it("records without deleteRequestedAt come last", async () => {
+    const got = await walk({ limit: 500 });
+    const firstNull = got.findIndex((r) => r.deleteRequestedAt === null);
+    expect(firstNull).toBeGreaterThan(0);
+    expect(got.slice(firstNull).every((r) => r.deleteRequestedAt === null)).toBe(true);
+  });
+});
+
+describe("hostile strings", () => {
+  it("stores a record whose event message holds U+0000 (as U+FFFD) without failing its batch", async () => {
+    const nul = cleanRecord({ podUid: "uid-nul", pod: "nul-pod" });
+    nul.events = [{ reason: "Killing", type: "Normal", message: "Stopping\u0000 container", at: nul.deleteRequestedAt, count: 1 }];
+    const other = sigkillRecord({ podUid: "uid-nul-neighbour", pod: "neighbour" });
+    expect(await recordTerminations(store, [nul, other])).toEqual({ written: 2 });
+    expect((await getTermination(store, "uid-nul"))?.events[0]?.message).toBe("Stopping\ufffd container");
+    expect(await getTermination(store, "uid-nul-neighbour")).toStrictEqual(other);
+  });
+});
