@@ -199,10 +199,19 @@ export async function recordTerminations(
  * container reason). One such string must not fail the whole batch: it is stored as U+FFFD.
  */
 export function storable(r: TerminationRecord): TerminationRecord {
+  if (!hasNul(r)) return r;
   const text = JSON.stringify(r);
-  if (!text.includes("\\u0000")) return r;
   // Only an escape that is not itself escaped (`\\u0000` is a backslash and "u0000").
   return JSON.parse(text.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, "$1\\ufffd")) as TerminationRecord;
+}
+
+/** Cheap scan of the strings a record carries (called for every record written). */
+function hasNul(r: TerminationRecord): boolean {
+  const has = (v: string | null) => v !== null && v.includes("\0");
+  if ([r.podUid, r.cluster, r.namespace, r.pod, r.node, r.workload.kind, r.workload.name, r.revision].some(has)) return true;
+  if (r.notes.some(has)) return true;
+  if (r.containers.some((c) => has(c.name) || has(c.reason))) return true;
+  return r.events.some((e) => has(e.reason) || has(e.type) || has(e.message));
 }
 
 function isForeignKeyViolation(err: unknown): boolean {
