@@ -8,6 +8,7 @@
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { parseArgs } from "node:util";
+import { MinHeap } from "../lib/tracker/heap.ts";
 
 type Json = Record<string, unknown>;
 
@@ -27,56 +28,13 @@ const START = Date.parse("2026-05-11T00:00:00.000Z");
 const iso = (ms: number): string => new Date(ms).toISOString();
 const isoS = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
 
-// ---- a tiny binary heap of scheduled events, ordered by (time, sequence)
+// ---- scheduled events, emitted in (time, sequence) order
 interface Scheduled {
   t: number;
   seq: number;
   type: "ADDED" | "MODIFIED" | "DELETED";
   /** Builds the object at emission time (so resourceVersions follow file order). */
   make: () => Json;
-}
-class Heap {
-  private a: Scheduled[] = [];
-  get size(): number {
-    return this.a.length;
-  }
-  peek(): Scheduled | undefined {
-    return this.a[0];
-  }
-  private less(x: Scheduled, y: Scheduled): boolean {
-    return x.t < y.t || (x.t === y.t && x.seq < y.seq);
-  }
-  push(v: Scheduled): void {
-    const a = this.a;
-    a.push(v);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(a[i]!, a[p]!)) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
-      i = p;
-    }
-  }
-  pop(): Scheduled | undefined {
-    const a = this.a;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length > 0 && last) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && this.less(a[l]!, a[m]!)) m = l;
-        if (r < a.length && this.less(a[r]!, a[m]!)) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m]!, a[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
 }
 
 // ---- model
@@ -409,7 +367,7 @@ export async function generateCapture(out: string, opts: SyntheticOptions) {
   }
 
   // ---- scheduled lifecycle events
-  const heap = new Heap();
+  const heap = new MinHeap<Scheduled>((x, y) => x.t < y.t || (x.t === y.t && x.seq < y.seq));
   let seq = 0;
   const at = (t: number, type: Scheduled["type"], make: () => Json): void => heap.push({ t, seq: seq++, type, make });
   const sliceUpdate = (t: number, d: Deploy, change: () => void): void =>

@@ -1,41 +1,43 @@
-// A binary min-heap of (due, key): finalization deadlines, so that advancing the clock costs
-// O(log n) per due entry instead of a scan of every pod in termination.
-export class DueHeap {
-  private readonly items: { due: number; key: string }[] = [];
+// A binary min-heap. The tracker keeps finalization deadlines in one, so that advancing the
+// clock costs O(log n) per due entry instead of a scan of every pod in termination.
+export class MinHeap<T> {
+  private readonly items: T[] = [];
+
+  constructor(private readonly less: (a: T, b: T) => boolean) {}
 
   get size(): number {
     return this.items.length;
   }
 
-  push(due: number, key: string): void {
+  peek(): T | undefined {
+    return this.items[0];
+  }
+
+  push(item: T): void {
     const a = this.items;
-    a.push({ due, key });
+    a.push(item);
     let i = a.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (a[parent]!.due <= a[i]!.due) break;
+      if (!this.less(a[i]!, a[parent]!)) break;
       [a[parent], a[i]] = [a[i]!, a[parent]!];
       i = parent;
     }
   }
 
-  peek(): { due: number; key: string } | undefined {
-    return this.items[0];
-  }
-
-  pop(): { due: number; key: string } | undefined {
+  pop(): T | undefined {
     const a = this.items;
     const top = a[0];
     const last = a.pop();
-    if (a.length > 0 && last) {
+    if (a.length > 0 && last !== undefined) {
       a[0] = last;
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;
-        if (l < a.length && a[l]!.due < a[m]!.due) m = l;
-        if (r < a.length && a[r]!.due < a[m]!.due) m = r;
+        if (l < a.length && this.less(a[l]!, a[m]!)) m = l;
+        if (r < a.length && this.less(a[r]!, a[m]!)) m = r;
         if (m === i) break;
         [a[m], a[i]] = [a[i]!, a[m]!];
         i = m;

@@ -3,7 +3,7 @@
 // termination records as its clock passes their settle time. No I/O: sources feed it, sinks store.
 import type { Fact } from "./fact";
 import type { TerminationRecord } from "./record";
-import { DueHeap } from "./heap";
+import { MinHeap } from "./heap";
 import { buildRecord, isRestartKill, type Entry, type StoredEvent } from "./entry";
 import { disruptionCause, containerViews, hasFinalStatus, isKubeletTermination, isTerminal, kubeletCause } from "./classify";
 import { OwnerCache } from "./owners";
@@ -69,7 +69,7 @@ export class Tracker {
   private readonly maxPending: number;
 
   private readonly entries = new Map<string, Entry>();
-  private readonly due = new DueHeap();
+  private readonly due = new MinHeap<{ due: number; key: string }>((a, b) => a.due < b.due);
   private readonly finished = new Map<string, true>();
   private readonly pending = new Map<string, Pending>();
   private readonly owners = new OwnerCache();
@@ -357,7 +357,7 @@ export class Tracker {
 
   private schedule(entry: Entry, dueAt: number): void {
     entry.dueAt = dueAt;
-    this.due.push(dueAt, entry.uid);
+    this.due.push({ due: dueAt, key: entry.uid });
   }
 
   private finalize(entry: Entry): TerminationRecord {
