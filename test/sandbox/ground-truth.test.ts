@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { startSandbox } from "../../lib/sandbox/index.ts";
 import { Tracker } from "../../lib/tracker/tracker.ts";
 import type { TerminationRecord } from "../../lib/tracker/record.ts";
-import { factsInOrder, recordTraffic } from "./helpers.ts";
+import { factsInOrder, recordTraffic, waitForEnds } from "./helpers.ts";
 
 const EVERY_OUTCOME = fileURLToPath(new URL("../../sandbox/scenarios/every-outcome.yaml", import.meta.url));
 
@@ -26,7 +26,7 @@ describe("ground truth", () => {
       expect(new Set(truth.map((t) => t.outcome))).toEqual(new Set(["clean", "sigkill", "oom", "sigterm", "error", "unknown"]));
       expect(truth.every((t) => t.endedAt !== null)).toBe(true);
 
-      await new Promise((r) => setTimeout(r, 100)); // the last watch events in flight
+      await waitForEnds(traffic.seen, truth.map((t) => t.podUid));
       const tracker = new Tracker({ cluster: "default" });
       const records: TerminationRecord[] = [];
       for (const fact of factsInOrder(traffic.seen)) {
@@ -67,13 +67,14 @@ describe("ground truth", () => {
       const truth = sb.groundTruth();
       expect(new Set(truth.map((t) => t.cause))).toEqual(new Set(["rollout", "scale-down", "eviction", "delete", "node-pressure", "force-delete"]));
       expect(new Set(truth.map((t) => t.outcome))).toEqual(new Set(["clean", "sigkill", "oom", "sigterm", "error", "unknown"]));
+      const ended = truth.filter((x) => x.endedAt !== null);
+      await waitForEnds(traffic.seen, ended.map((t) => t.podUid));
 
       const tracker = new Tracker({ cluster: "default" });
       const records: TerminationRecord[] = [];
       for (const fact of factsInOrder(traffic.seen)) records.push(...tracker.ingest(fact).records);
       records.push(...tracker.tick(sb.now() + 60_000));
       const byUid = new Map(records.map((r) => [r.podUid, r]));
-      const ended = truth.filter((x) => x.endedAt !== null);
       expect(ended.length).toBeGreaterThanOrEqual(8);
       for (const t of ended) {
         expect(byUid.has(t.podUid), t.pod).toBe(true);

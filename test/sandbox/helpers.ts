@@ -74,6 +74,26 @@ export async function recordTraffic(sb: Sandbox, paths = WATCHED): Promise<{ see
  * Facts for the tracker in the API server's global order (resourceVersion, as etcd's revision
  * orders them), stamped with virtual time that never goes back.
  */
+/**
+ * Waits (bounded) until the watch has delivered the end of every given pod: its DELETED event or
+ * a terminal phase. The simulator knows a pod ended before its watch events reach us, and on a
+ * busy machine that gap is not small.
+ */
+export async function waitForEnds(seen: readonly Seen[], uids: readonly string[], timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const ended = (uid: string) =>
+    seen.some((s) => s.object.kind === "Pod" && s.object.metadata.uid === uid && (s.type === "DELETED" || isTerminal(s.object)));
+  while (!uids.every(ended)) {
+    if (Date.now() > deadline) throw new Error(`watch did not deliver the end of ${uids.filter((u) => !ended(u)).join(", ")}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function isTerminal(object: Seen["object"]): boolean {
+  const phase = (object.status as { phase?: string } | undefined)?.phase;
+  return phase === "Failed" || phase === "Succeeded";
+}
+
 export function factsInOrder(seen: readonly Seen[]): Fact[] {
   const sorted = [...seen].sort((a, b) => a.rv - b.rv);
   let last = -Infinity;
