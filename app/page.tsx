@@ -1,7 +1,8 @@
 // The termination list: server-rendered on every request from the store (through lib/readers).
 import { isAppError } from "../lib/errors.ts";
-import { listTerminations, readerStoreOrNull, type TerminationPage } from "../lib/readers/index.ts";
+import { listTerminations, readerStoreOrNull, type SourceInfo, type TerminationPage } from "../lib/readers/index.ts";
 import type { TerminationRecord } from "../lib/tracker/record.ts";
+import { SourceBanner } from "./source-banner.tsx";
 
 export const dynamic = "force-dynamic";
 
@@ -19,6 +20,12 @@ function formatSeconds(s: number | null): string {
 
 function workloadLabel(r: TerminationRecord): string {
   return r.workload.kind === "Pod" ? "(bare pod)" : `${r.workload.kind}/${r.workload.name}`;
+}
+
+function sourceLabel(source: SourceInfo | undefined): string {
+  if (source?.kind === "sandbox") return "sandbox cluster · ";
+  if (source?.kind === "kubernetes") return `live from ${source.server} · `;
+  return "";
 }
 
 type Loaded = { ok: true; page: TerminationPage } | { ok: false; message: string };
@@ -39,6 +46,7 @@ export default async function TerminationsPage() {
   if (!loaded.ok) {
     return (
       <>
+        <SourceBanner />
         <h1>Terminations</h1>
         <div className="notice error" role="alert">
           <strong>Store unavailable.</strong> {loaded.message}. drainwatch may still be starting, or the
@@ -51,9 +59,10 @@ export default async function TerminationsPage() {
   const items = loaded.page.items;
   return (
     <>
+      <SourceBanner />
       <h1>Terminations</h1>
       <p className="meta">
-        {backend ? `cluster ${backend.cluster} · ${backend.kind === "pglite" ? "embedded database" : "PostgreSQL"} · ` : ""}
+        {backend ? `cluster ${backend.cluster} · ${sourceLabel(backend.source)}${backend.kind === "pglite" ? "embedded database" : "PostgreSQL"} · ` : ""}
         newest first{loaded.page.nextCursor ? ` · showing the latest ${items.length}` : ""}
       </p>
       {items.length === 0 ? (

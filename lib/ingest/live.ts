@@ -2,8 +2,9 @@
 // buffered writer → store, through the same runIngest pipeline that replays captures.
 //
 // Shutdown never finalizes in-flight terminations (finalizeAll would record pods that are still
-// draining as if they had ended). It stops the informers, writes what is already final, and leaves
-// the rest: after a restart the informers' initial list shows those pods with their
+// draining as if they had ended). It stops the informers, writes what is final or already deleted
+// (a deleted pod only waits out its settle window, and no restart would ever see it again), and
+// leaves the rest: after a restart the informers' initial list shows those pods with their
 // deletionTimestamp, and the tracker picks them up from their current state.
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
@@ -67,6 +68,8 @@ export function startLiveIngest(opts: LiveIngestOptions): LiveIngest {
     throw new Error("startLiveIngest: either kubeConfig or source is required");
   }
 
+  // Ticks use the clock that stamps the facts, so the tracker sees one timeline.
+  const clock = opts.informers?.clock ?? Date.now;
   const tracker = new Tracker({ cluster: opts.cluster, settleMs: opts.settleMs });
   const writer = new BufferedWriter({ ...opts.writer, write, metrics, log: opts.log });
   const hand = (records: TerminationRecord[]): void => {
@@ -99,7 +102,7 @@ export function startLiveIngest(opts: LiveIngestOptions): LiveIngest {
   // Records settle by time, not only by new facts: a quiet cluster must still finalize them.
   const tick = (): void => {
     try {
-      hand(tracker.tick(Date.now()));
+      hand(tracker.tick(clock()));
       metrics.trackerPodsTracking.set(tracker.stats().tracking);
     } catch (err) {
       log.error({ err }, "tracker tick failed");
@@ -121,7 +124,8 @@ export function startLiveIngest(opts: LiveIngestOptions): LiveIngest {
         clearInterval(ticker);
         await source.stop();
         await done.catch(() => undefined); // drains queued facts, hands their records over
-        tick(); // what is due by now is final; nothing else is
+        tick(); // what is due by now is final
+        hand(tracker.finalizeDeleted()); // deleted pods would never be seen again
         const ok = await writer.close(stopOpts.flushTimeoutMs ?? 10_000);
         log.info({ tracking: tracker.stats().tracking, flushed: ok, ...writer.stats() }, "live ingest stopped; in-flight pods resume after restart");
       })();

@@ -11,6 +11,26 @@ import type { TerminationRecord } from "../tracker/record.ts";
 export type TerminationQuery = FindTerminationsQuery;
 export type { TerminationPage };
 
+/** Where the recorded terminations come from (what this drainwatch process ingests). */
+export type SourceInfo =
+  | {
+      /** The built-in sandbox cluster: simulated pods, not a real cluster. */
+      kind: "sandbox";
+      scenario: string;
+      url: string;
+    }
+  | {
+      kind: "kubernetes";
+      /** How the kubeconfig was found. */
+      from: "kubeconfig-env" | "in-cluster" | "home";
+      /** The API server URL. */
+      server: string;
+    }
+  | {
+      /** `serve --no-ingest`: this process only reads what others recorded. */
+      kind: "none";
+    };
+
 /**
  * What serve() provides: the store's data access, already bound to the open store. Errors from
  * the driver are logged by the provider and rethrown as AppError("unavailable").
@@ -18,6 +38,8 @@ export type { TerminationPage };
 export interface ReaderBackend {
   kind: "postgres" | "pglite";
   cluster: string;
+  /** Absent: unknown (treated as "none"). */
+  source?: SourceInfo;
   ping(): Promise<boolean>;
   findTerminations(query: TerminationQuery): Promise<TerminationPage>;
   getTermination(podUid: string, cluster?: string): Promise<TerminationRecord | null>;
@@ -25,7 +47,8 @@ export interface ReaderBackend {
 }
 
 const SLOT = Symbol.for("drainwatch.readers.backend");
-type Slot = { [SLOT]?: ReaderBackend | null };
+const SOURCE_SLOT = Symbol.for("drainwatch.readers.source");
+type Slot = { [SLOT]?: ReaderBackend | null; [SOURCE_SLOT]?: SourceInfo | null };
 
 export function setReaderStore(backend: ReaderBackend | null): void {
   (globalThis as Slot)[SLOT] = backend;
@@ -54,7 +77,24 @@ export async function readTermination(podUid: string, cluster?: string): Promise
   return record;
 }
 
-export async function storeInfo(): Promise<{ kind: ReaderBackend["kind"]; cluster: string; count: number }> {
+export interface StoreInfo {
+  kind: ReaderBackend["kind"];
+  cluster: string;
+  source: SourceInfo;
+  count: number;
+}
+
+export async function storeInfo(): Promise<StoreInfo> {
   const backend = readerStore();
-  return { kind: backend.kind, cluster: backend.cluster, count: await backend.countTerminations() };
+  return { kind: backend.kind, cluster: backend.cluster, source: sourceInfo(), count: await backend.countTerminations() };
+}
+
+/** What this process ingests from; available even while the store is not (for a banner). */
+export function sourceInfo(): SourceInfo {
+  return readerStoreOrNull()?.source ?? (globalThis as Slot)[SOURCE_SLOT] ?? { kind: "none" };
+}
+
+/** serve() says where terminations come from as soon as it knows (before the store opens). */
+export function setSourceInfo(source: SourceInfo | null): void {
+  (globalThis as Slot)[SOURCE_SLOT] = source;
 }

@@ -134,7 +134,18 @@ export class Tracker {
     return this.advance(now).records;
   }
 
-  /** Finalizes every pod still in termination: end of a capture, or shutdown. */
+  /**
+   * Finalizes the pods whose deletion has been observed (they only wait out the settle window):
+   * on shutdown these are as final as they will get, while pods still draining are left for the
+   * next process, which picks them up from their current state.
+   */
+  finalizeDeleted(): TerminationRecord[] {
+    const out: TerminationRecord[] = [];
+    for (const entry of [...this.entries.values()]) if (entry.deletedAt !== null) out.push(this.finalize(entry));
+    return out;
+  }
+
+  /** Finalizes every pod still in termination: the end of a capture. */
   finalizeAll(): TerminationRecord[] {
     const out: TerminationRecord[] = [];
     for (const entry of [...this.entries.values()]) out.push(this.finalize(entry));

@@ -2,7 +2,16 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { AppError, ERROR_STATUS, errorResponse, toErrorBody } from "../../lib/errors.ts";
-import { listTerminations, readTermination, readerStore, setReaderStore, type ReaderBackend } from "../../lib/readers/index.ts";
+import {
+  listTerminations,
+  readTermination,
+  readerStore,
+  setReaderStore,
+  setSourceInfo,
+  sourceInfo,
+  storeInfo,
+  type ReaderBackend,
+} from "../../lib/readers/index.ts";
 
 describe("lib/errors", () => {
   it("maps every code to its HTTP status through one table", () => {
@@ -70,5 +79,27 @@ describe("lib/readers", () => {
     expect(await listTerminations({ namespace: "shop" })).toEqual({ items: [], nextCursor: null });
     expect(queries).toEqual([{ limit: 100, namespace: "shop" }]);
     await expect(readTermination("nope")).rejects.toMatchObject({ code: "not_found" });
+  });
+
+  it("storeInfo() says where terminations come from (sandbox or a real cluster)", async () => {
+    setSourceInfo(null);
+    const base: ReaderBackend = {
+      kind: "postgres",
+      cluster: "prod",
+      ping: async () => true,
+      findTerminations: async () => ({ items: [], nextCursor: null }),
+      getTermination: async () => null,
+      countTerminations: async () => 7,
+    };
+    setReaderStore(base);
+    expect(await storeInfo()).toEqual({ kind: "postgres", cluster: "prod", source: { kind: "none" }, count: 7 });
+    // Known before the store opens (the page's banner does not wait for the database)…
+    setReaderStore(null);
+    setSourceInfo({ kind: "sandbox", scenario: "demo", url: "http://127.0.0.1:1" });
+    expect(sourceInfo()).toEqual({ kind: "sandbox", scenario: "demo", url: "http://127.0.0.1:1" });
+    // …and carried by the backend once it is there.
+    setReaderStore({ ...base, source: { kind: "kubernetes", from: "in-cluster", server: "https://10.0.0.1:443" } });
+    expect((await storeInfo()).source).toEqual({ kind: "kubernetes", from: "in-cluster", server: "https://10.0.0.1:443" });
+    setSourceInfo(null);
   });
 });

@@ -186,6 +186,10 @@ describe("drainwatch serve on PostgreSQL", () => {
     await waitReady(s);
     expect(await get(`${s.base}/healthz`)).toMatchObject({ status: 200 });
     expect(JSON.parse((await get(`${s.base}/readyz`)).text)).toEqual({ status: "ready" });
+    const metrics = await get(`${s.base}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toContain("# TYPE drainwatch_write_buffer_depth gauge");
+    expect(metrics.text).toContain("drainwatch_leader 0");
 
     // Empty at first.
     const empty = await get(`${s.base}/`);
@@ -257,15 +261,16 @@ describe("drainwatch serve on embedded PGlite", () => {
   });
 
   it("uses PGlite under DRAINWATCH_DATA_DIR without DATABASE_URL, shows the empty state", async () => {
-    // Default args: ingest requested, which is not available yet and must say so.
-    const s = await startServe({ DATABASE_URL: undefined, DRAINWATCH_DATA_DIR: dataDir, DRAINWATCH_SHUTDOWN_DELAY_SECONDS: "0.5" }, []);
+    // --no-ingest: the UI and API only (live ingest is covered by test/e2e/serve-ingest.test.ts).
+    const s = await startServe({ DATABASE_URL: undefined, DRAINWATCH_DATA_DIR: dataDir, DRAINWATCH_SHUTDOWN_DELAY_SECONDS: "0.5" });
     await waitReady(s);
     const page = await get(`${s.base}/`);
     expect(page.status).toBe(200);
     expect(page.text).toContain("No terminations recorded yet");
     expect(page.text).toContain("embedded database");
     expect(fs.readdirSync(dataDir).length).toBeGreaterThan(0);
-    expect(s.output()).toContain("ingest is not available yet");
+    expect(s.output()).toContain("live ingest disabled");
+    expect(page.text).not.toContain("Sandbox cluster");
     const { readyzAfterSignal } = await terminate(s, 10_000);
     expect(readyzAfterSignal).toBe(503);
   }, 90_000);

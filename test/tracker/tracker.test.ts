@@ -593,3 +593,16 @@ describe("tracker: bad input", () => {
     expect(one(c.facts).outcome).toBe("clean");
   });
 });
+
+describe("tracker: shutdown", () => {
+  it("finalizeDeleted releases deleted pods still in their settle window, and leaves draining pods", () => {
+    const tracker = run([]).tracker;
+    const t = new (tracker.constructor as typeof import("../../lib/tracker/tracker").Tracker)({ cluster: "default", settleMs: 60_000 });
+    const draining = pod({ name: "web-abc12-d1", owner: { kind: "ReplicaSet", name: "web-abc12" } });
+    const c = owners(new Capture()).graceful(web(), { request: 0, grace: 30, exit: clean, finished: 9 }).add(10, "MODIFIED", deleting(draining, 9, 30));
+    for (const f of c.facts) expect(t.ingest(f).records).toEqual([]);
+    const released = t.finalizeDeleted();
+    expect(released.map((r) => [r.pod, r.outcome, r.deletedAt])).toEqual([["web-abc12-x1", "clean", ms(10.1)]]);
+    expect(t.size).toBe(1); // the draining pod resumes in the next process
+  });
+});
