@@ -24,7 +24,10 @@ Options:
   -h, --help          Show this help.
 
 Environment: DATABASE_URL (default: embedded PGlite in DRAINWATCH_DATA_DIR, ./.drainwatch),
-DRAINWATCH_CLUSTER, DRAINWATCH_SETTLE_SECONDS, LOG_LEVEL.
+KUBECONFIG (default: in-cluster, then ~/.kube/config; none: serve starts the sandbox cluster),
+DRAINWATCH_CLUSTER, DRAINWATCH_NAMESPACES, DRAINWATCH_SETTLE_SECONDS, POD_NAMESPACE,
+DRAINWATCH_LEASE_DURATION_SECONDS, DRAINWATCH_WATCH_SILENCE_SECONDS, DRAINWATCH_SANDBOX_SCENARIO,
+DRAINWATCH_SANDBOX_TIME_SCALE, HOST, PORT, LOG_LEVEL. See README.md.
 Exit codes: 0 ok (replay: also with bad input lines), 1 failure, 2 usage error or unreadable file.
 `;
 
