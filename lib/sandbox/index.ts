@@ -3,6 +3,7 @@
 // `npm start` uses it when there is no cluster; live-ingest tests use it with its groundTruth().
 import { VirtualClock } from "./clock.ts";
 import type { GroundTruth } from "./ground-truth.ts";
+import { startChurn, type Churn, type ChurnOptions } from "./load.ts";
 import { loadScenario, parseScenario, type Scenario } from "./scenario.ts";
 import { startApiServer } from "./server.ts";
 import { Cluster } from "./sim/cluster.ts";
@@ -11,6 +12,8 @@ import { log } from "../log.ts";
 
 export type { GroundTruth } from "./ground-truth.ts";
 export type { Scenario } from "./scenario.ts";
+export type { Churn, ChurnOptions, ChurnStats } from "./load.ts";
+export { bulkScenario, emittedAt, EMITTED_ANNOTATION, preciseNow } from "./load.ts";
 export { runSandboxCommand } from "./command.ts";
 
 export interface SandboxOptions {
@@ -44,6 +47,13 @@ export interface Sandbox {
   groundTruth(): GroundTruth[];
   /** The virtual clock, epoch ms: what object timestamps are written in. */
   now(): number;
+  /**
+   * Starts pod churn at a fixed wall-clock rate (load.ts): updates of running pods stamped with
+   * their emission time, and graceful deletions. Stopped by its handle or by close().
+   */
+  churn(opts: ChurnOptions): Churn;
+  /** Pods in the API (any phase). */
+  podCount(): number;
   /** Resolves when a finite scenario has played out (never for `repeat: true`, until close). */
   done(): Promise<void>;
   close(): Promise<void>;
@@ -66,6 +76,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   });
   cluster.scheduleActions();
 
+  const churns = new Set<Churn>();
   let closed = false;
   let resolveClosed: () => void = () => {};
   const closedPromise = new Promise<void>((r) => (resolveClosed = r));
@@ -78,10 +89,25 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     kubeconfigYaml: () => kubeconfig(server.url),
     groundTruth: () => cluster.truth.all(),
     now: () => clock.now(),
+    churn: (o) => {
+      if (closed) throw new Error("sandbox closed");
+      const c = startChurn(cluster, store, o);
+      churns.add(c);
+      return {
+        stats: () => c.stats(),
+        stop: () => {
+          c.stop();
+          churns.delete(c);
+        },
+      };
+    },
+    podCount: () => cluster.livePods().length,
     done: () => donePromise,
     close: async () => {
       if (closed) return;
       closed = true;
+      for (const c of churns) c.stop();
+      churns.clear();
       clock.stop();
       resolveClosed();
       await server.close();

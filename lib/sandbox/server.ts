@@ -127,12 +127,41 @@ export async function startApiServer(backend: ApiBackend, opts: ServerOptions): 
     return (o) => (t.namespace === undefined || o.metadata.namespace === t.namespace) && labels(o) && fields(o);
   };
 
+  // Paginated lists (limit/continue), as the API server serves them: every page belongs to the
+  // snapshot taken for the first one (kept here for a minute), so the first page's
+  // resourceVersion is right for the whole list. Informers list 500 at a time; at 10k pods an
+  // unpaginated list would be one 20 MB response, which no real API server sends them.
+  const pages = new Map<string, { items: KObject[]; rv: string; expires: number }>();
+  let pageSeq = 0;
+  const PAGE_TTL_MS = 60_000;
+
   const list = (t: Target, q: URLSearchParams, accept: string, res: http.ServerResponse): void => {
-    const match = matcherFor(t, q);
-    const items = store.list(t.def.storeKey, t.namespace).filter(match).map((o) => view(t.def, o));
-    const rv = String(store.resourceVersion);
-    if (wantsTable(accept)) return send(res, 200, toTable(t.def, items, backend.now(), rv, includeObject(q)));
-    send(res, 200, { kind: `${t.def.kind}List`, apiVersion: groupVersionOf(t.def), metadata: { resourceVersion: rv }, items });
+    const limit = Number(q.get("limit") ?? "0");
+    const cont = q.get("continue");
+    const now = Date.now();
+    for (const [k, p] of pages) if (p.expires < now) pages.delete(k);
+    let items: KObject[];
+    let rv: string;
+    if (cont) {
+      const snapshot = pages.get(cont);
+      if (!snapshot) return send(res, 410, status.expired("The provided continue parameter is too old or invalid"));
+      pages.delete(cont);
+      ({ items, rv } = snapshot);
+    } else {
+      const match = matcherFor(t, q);
+      items = store.list(t.def.storeKey, t.namespace).filter(match).map((o) => view(t.def, o));
+      rv = String(store.resourceVersion);
+      if (wantsTable(accept)) return send(res, 200, toTable(t.def, items, backend.now(), rv, includeObject(q)));
+    }
+    const metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number } = { resourceVersion: rv };
+    if (Number.isInteger(limit) && limit > 0 && items.length > limit) {
+      const token = Buffer.from(`${rv}:${++pageSeq}`).toString("base64url");
+      pages.set(token, { items: items.slice(limit), rv, expires: now + PAGE_TTL_MS });
+      items = items.slice(0, limit);
+      metadata.continue = token;
+      metadata.remainingItemCount = pages.get(token)!.items.length;
+    }
+    send(res, 200, { kind: `${t.def.kind}List`, apiVersion: groupVersionOf(t.def), metadata, items });
   };
 
   const watch = (t: Target, q: URLSearchParams, accept: string, req: http.IncomingMessage, res: http.ServerResponse): void => {

@@ -1,10 +1,9 @@
 // Writing termination records: idempotent, set-based upserts keyed by (cluster, podUid).
 //
-// Per batch of records, two statements (no per-row round trips):
-//   1. terminations: INSERT … SELECT FROM json_to_recordset($1) ON CONFLICT (cluster_id, pod_uid)
-//      DO UPDATE … WHERE content_hash differs — a record identical to the stored one is not written
-//      (no new tuple: xmin, updated_at unchanged); RETURNING says which rows were written;
-//   2. their containers and events (only for written rows), same technique.
+// Per batch of records, one statement (WRITE_SQL, no per-row round trips): the records as one JSON
+// parameter, children included; new terminations are inserted, changed ones updated in place (a
+// record identical to the stored one is not written: no new tuple, xmin and updated_at unchanged),
+// and the children of both written in the same statement.
 // Cluster, workload and revision ids are resolved first (upserted when new) and cached per store
 // after commit. Everything of one call runs in one transaction.
 import { createHash } from "node:crypto";
@@ -29,8 +28,9 @@ function sortedKeys<T extends object>(o: T): T {
 }
 
 /**
- * The record as a JSON row for the terminations statement (fixed key order, so its text is
- * canonical) and its content hash.
+ * The record as a JSON row for the write statement, and its content hash (over a canonical JSON
+ * text of the record: fixed key order; this text must not change, or every stored record would
+ * look changed).
  */
 export function prepare(
   r: TerminationRecord,
@@ -74,7 +74,19 @@ export function prepare(
     r.events.map((e) => [e.reason, e.type, e.message, time(e.at, "events.at", r), e.count]),
   ]);
   const hash = createHash("sha256").update(body).update(rest).digest("base64");
-  return { json: `${body.slice(0, -1)},"hash":"${hash}"}`, hash };
+  // What the write statement gets (WRITE_SQL): the same values under short keys (a third of the
+  // bytes to send and parse), the hash, and the children (their times as given: the database
+  // normalizes them, as it always did).
+  const json = JSON.stringify({
+    k: row.cluster_id, u: row.pod_uid, ns: row.namespace, p: row.pod, nd: row.node, w: row.workload_id,
+    rv: row.revision_id, ca: row.cause, o: row.outcome, g: row.grace, t1: row.delete_requested_at,
+    t2: row.deadline_at, t3: row.endpoints_unready_at, t4: row.killing_at, t5: row.exited_at, t6: row.deleted_at,
+    d: row.drain, l: row.lag, pd: row.ps_defined, pa: row.ps_action, pf: row.ps_failed, sf: row.sidecar_first,
+    nt: row.notes, tr: row.traffic, h: hash,
+    c: r.containers.map((x) => ({ n: x.name, s: x.sidecar, x: x.exitCode, r: x.reason, f: x.finishedAt, o: x.outcome })),
+    e: r.events.map((x) => ({ r: x.reason, t: x.type, m: x.message, a: x.at, k: x.count })),
+  });
+  return { json, hash };
 }
 
 /** sha256 (base64) of a record's canonical content, as stored in terminations.content_hash. */
@@ -82,72 +94,110 @@ export function contentHash(r: TerminationRecord): string {
   return prepare(r, { cluster: 0, workload: 0, revision: null }).hash;
 }
 
-export const TERMINATIONS_SQL = `
-INSERT INTO terminations AS t (
-  cluster_id, pod_uid, namespace, pod, node, workload_id, revision_id, cause, outcome,
-  grace_period_seconds, delete_requested_at, deadline_at, endpoints_unready_at, killing_at,
-  exited_at, deleted_at, drain_seconds, endpoint_lag_seconds, prestop_defined, prestop_action,
-  prestop_failed, sidecar_exited_first, notes, traffic, content_hash)
-SELECT cluster_id, pod_uid, namespace, pod, node, workload_id, revision_id, cause, outcome,
-  grace, delete_requested_at, deadline_at, endpoints_unready_at, killing_at,
-  exited_at, deleted_at, drain, lag, ps_defined, ps_action, ps_failed, sidecar_first,
-  COALESCE(notes, '{}'), traffic, hash
-FROM json_to_recordset($1::json) AS x(
-  cluster_id int, pod_uid text, namespace text, pod text, node text, workload_id int, revision_id int,
-  cause text, outcome text, grace int,
-  delete_requested_at timestamptz, deadline_at timestamptz, endpoints_unready_at timestamptz,
-  killing_at timestamptz, exited_at timestamptz, deleted_at timestamptz,
-  drain float8, lag float8, ps_defined bool, ps_action text, ps_failed bool, sidecar_first bool,
-  notes text[], traffic jsonb, hash text)
-ON CONFLICT (cluster_id, pod_uid) DO UPDATE SET
-  namespace = excluded.namespace, pod = excluded.pod, node = excluded.node,
-  workload_id = excluded.workload_id, revision_id = excluded.revision_id,
-  cause = excluded.cause, outcome = excluded.outcome,
-  grace_period_seconds = excluded.grace_period_seconds,
-  delete_requested_at = excluded.delete_requested_at, deadline_at = excluded.deadline_at,
-  endpoints_unready_at = excluded.endpoints_unready_at, killing_at = excluded.killing_at,
-  exited_at = excluded.exited_at, deleted_at = excluded.deleted_at,
-  drain_seconds = excluded.drain_seconds, endpoint_lag_seconds = excluded.endpoint_lag_seconds,
-  prestop_defined = excluded.prestop_defined, prestop_action = excluded.prestop_action,
-  prestop_failed = excluded.prestop_failed, sidecar_exited_first = excluded.sidecar_exited_first,
-  notes = excluded.notes, traffic = excluded.traffic, content_hash = excluded.content_hash,
-  updated_at = now()
-WHERE t.content_hash IS DISTINCT FROM excluded.content_hash
-RETURNING t.id::text AS id, t.pod_uid, t.cluster_id, (t.xmax = 0) AS inserted`;
-
-// Containers ($1-$8) and events ($9-$15) as parallel arrays (unnest is cheaper than JSON for
-// many small rows); $16-$18: updated terminations (id, container count, event count), whose
-// surplus children are removed (the rest is overwritten in place by ON CONFLICT).
-export const CHILDREN_SQL = `
-WITH cont AS (
+/**
+ * One statement per batch. $1: a JSON array of prepare() rows, each with its containers (`c`) and
+ * events (`e`).
+ *   - `x`: each row with the id of the stored termination of its key, if any; a new row gets its
+ *     id here from the sequence of the BIGSERIAL id (what its default would take), so its
+ *     children need not wait for the insert's RETURNING;
+ *   - `ins`: rows with no stored termination: plain INSERT (nothing to conflict with; a concurrent
+ *     writer of the same key makes it fail with 23505 and recordTerminations retries);
+ *   - `upd`: rows whose content_hash differs from the stored one, updated in place (same row, new
+ *     version); identical rows are not written (no new tuple: xmin, updated_at unchanged);
+ *   - children of new rows are plain inserts; those of updated rows are overwritten in place
+ *     (ON CONFLICT) and their surplus is deleted (disjoint ordinals: no row is touched twice).
+ * Foreign keys are checked at the end of the statement, when the new terminations exist.
+ * `vanished` counts changed rows whose stored termination was deleted (or already rewritten) by a
+ * concurrent transaction after `x` found it: the call is then retried (see writeBatch).
+ */
+export const WRITE_SQL = `
+WITH x AS MATERIALIZED (
+  SELECT x.k AS cluster_id, x.u AS pod_uid, x.ns AS namespace, x.p AS pod, x.nd AS node, x.w AS workload_id,
+    x.rv AS revision_id, x.ca AS cause, x.o AS outcome, x.g AS grace,
+    x.t1 AS delete_requested_at, x.t2 AS deadline_at, x.t3 AS endpoints_unready_at,
+    x.t4 AS killing_at, x.t5 AS exited_at, x.t6 AS deleted_at, x.d AS drain, x.l AS lag,
+    x.pd AS ps_defined, x.pa AS ps_action, x.pf AS ps_failed, x.sf AS sidecar_first,
+    x.nt AS notes, x.tr AS traffic, x.h AS hash, x.c, x.e,
+    COALESCE(t.id, nextval('terminations_id_seq')) AS id, t.id IS NULL AS new,
+    t.content_hash IS NOT DISTINCT FROM x.h AS same
+  FROM json_to_recordset($1::json) AS x(
+    k int, u text, ns text, p text, nd text, w int, rv int, ca text, o text, g int,
+    t1 timestamptz, t2 timestamptz, t3 timestamptz, t4 timestamptz, t5 timestamptz, t6 timestamptz,
+    d float8, l float8, pd bool, pa text, pf bool, sf bool, nt text[], tr jsonb, h text, c json, e json)
+  LEFT JOIN terminations t ON t.cluster_id = x.k AND t.pod_uid = x.u
+),
+ins AS (
+  INSERT INTO terminations (
+    id, cluster_id, pod_uid, namespace, pod, node, workload_id, revision_id, cause, outcome,
+    grace_period_seconds, delete_requested_at, deadline_at, endpoints_unready_at, killing_at,
+    exited_at, deleted_at, drain_seconds, endpoint_lag_seconds, prestop_defined, prestop_action,
+    prestop_failed, sidecar_exited_first, notes, traffic, content_hash)
+  SELECT id, cluster_id, pod_uid, namespace, pod, node, workload_id, revision_id, cause, outcome,
+    grace, delete_requested_at, deadline_at, endpoints_unready_at, killing_at,
+    exited_at, deleted_at, drain, lag, ps_defined, ps_action, ps_failed, sidecar_first,
+    COALESCE(notes, '{}'), traffic, hash
+  FROM x WHERE new
+  RETURNING 1
+),
+upd AS (
+  UPDATE terminations t SET
+    namespace = x.namespace, pod = x.pod, node = x.node,
+    workload_id = x.workload_id, revision_id = x.revision_id,
+    cause = x.cause, outcome = x.outcome, grace_period_seconds = x.grace,
+    delete_requested_at = x.delete_requested_at, deadline_at = x.deadline_at,
+    endpoints_unready_at = x.endpoints_unready_at, killing_at = x.killing_at,
+    exited_at = x.exited_at, deleted_at = x.deleted_at,
+    drain_seconds = x.drain, endpoint_lag_seconds = x.lag,
+    prestop_defined = x.ps_defined, prestop_action = x.ps_action,
+    prestop_failed = x.ps_failed, sidecar_exited_first = x.sidecar_first,
+    notes = COALESCE(x.notes, '{}'), traffic = x.traffic, content_hash = x.hash,
+    updated_at = now()
+  FROM x
+  WHERE NOT x.new AND t.id = x.id AND t.content_hash IS DISTINCT FROM x.hash
+  RETURNING t.id, x.c, x.e
+),
+c_new AS (
+  INSERT INTO termination_containers (termination_id, ordinal, name, sidecar, exit_code, reason, finished_at, outcome)
+  SELECT x.id, c.i - 1, c.n, c.s, c.x, c.r, c.f, c.o
+  FROM x CROSS JOIN LATERAL ROWS FROM (json_to_recordset(x.c) AS (n text, s bool, x int, r text, f timestamptz, o text))
+    WITH ORDINALITY AS c(n, s, x, r, f, o, i)
+  WHERE x.new
+),
+e_new AS (
+  INSERT INTO termination_events (termination_id, ordinal, reason, type, message, at, count)
+  SELECT x.id, e.i - 1, e.r, e.t, e.m, e.a, e.k
+  FROM x CROSS JOIN LATERAL ROWS FROM (json_to_recordset(x.e) AS (r text, t text, m text, a timestamptz, k int))
+    WITH ORDINALITY AS e(r, t, m, a, k, i)
+  WHERE x.new
+),
+c_upd AS (
   INSERT INTO termination_containers AS tc (termination_id, ordinal, name, sidecar, exit_code, reason, finished_at, outcome)
-  SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::bool[], $5::int[], $6::text[], $7::timestamptz[], $8::text[])
+  SELECT u.id, c.i - 1, c.n, c.s, c.x, c.r, c.f, c.o
+  FROM upd u CROSS JOIN LATERAL ROWS FROM (json_to_recordset(u.c) AS (n text, s bool, x int, r text, f timestamptz, o text))
+    WITH ORDINALITY AS c(n, s, x, r, f, o, i)
   ON CONFLICT (termination_id, ordinal) DO UPDATE SET
     name = excluded.name, sidecar = excluded.sidecar, exit_code = excluded.exit_code,
     reason = excluded.reason, finished_at = excluded.finished_at, outcome = excluded.outcome
-  RETURNING 1
 ),
-ev AS (
+e_upd AS (
   INSERT INTO termination_events AS te (termination_id, ordinal, reason, type, message, at, count)
-  SELECT * FROM unnest($9::bigint[], $10::int[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::int[])
+  SELECT u.id, e.i - 1, e.r, e.t, e.m, e.a, e.k
+  FROM upd u CROSS JOIN LATERAL ROWS FROM (json_to_recordset(u.e) AS (r text, t text, m text, a timestamptz, k int))
+    WITH ORDINALITY AS e(r, t, m, a, k, i)
   ON CONFLICT (termination_id, ordinal) DO UPDATE SET
     reason = excluded.reason, type = excluded.type, message = excluded.message,
     at = excluded.at, count = excluded.count
-  RETURNING 1
 ),
-upd AS (SELECT * FROM unnest($16::bigint[], $17::int[], $18::int[]) AS g(id, nc, ne)),
-cont_gone AS (
-  DELETE FROM termination_containers tc USING upd g
-  WHERE tc.termination_id = g.id AND tc.ordinal >= g.nc
-  RETURNING 1
+c_gone AS (
+  DELETE FROM termination_containers tc USING upd u
+  WHERE tc.termination_id = u.id AND tc.ordinal >= json_array_length(u.c)
 ),
-ev_gone AS (
-  DELETE FROM termination_events te USING upd g
-  WHERE te.termination_id = g.id AND te.ordinal >= g.ne
-  RETURNING 1
+e_gone AS (
+  DELETE FROM termination_events te USING upd u
+  WHERE te.termination_id = u.id AND te.ordinal >= json_array_length(u.e)
 )
-SELECT (SELECT count(*) FROM cont)::int AS containers, (SELECT count(*) FROM ev)::int AS events,
-  ((SELECT count(*) FROM cont_gone) + (SELECT count(*) FROM ev_gone))::int AS removed`;
+SELECT ((SELECT count(*) FROM ins) + (SELECT count(*) FROM upd))::int AS written,
+  ((SELECT count(*) FROM x WHERE NOT new AND NOT same) - (SELECT count(*) FROM upd))::int AS vanished`;
 
 type Tx = Pick<Store["prisma"], "$queryRawUnsafe">;
 
@@ -187,9 +237,13 @@ export async function recordTerminations(
   try {
     return await writeAll(store, unique);
   } catch (err) {
-    // A cached id whose row was deleted meanwhile (foreign key violation): forget and retry once.
-    if (!isForeignKeyViolation(err)) throw err;
-    caches.delete(store);
+    // A cached id whose row was deleted meanwhile (foreign key violation), or a stored termination
+    // deleted under the write (VanishedError): forget the cached ids and retry once.
+    // A termination inserted by a concurrent writer after this call looked for it (unique
+    // violation: new terminations are plain inserts, see WRITE_SQL): retry once, it is then
+    // found and updated.
+    if (isForeignKeyViolation(err) || err instanceof VanishedError) caches.delete(store);
+    else if (!isUniqueViolation(err)) throw err;
     return writeAll(store, unique);
   }
 }
@@ -214,9 +268,23 @@ function hasNul(r: TerminationRecord): boolean {
   return r.events.some((e) => has(e.reason) || has(e.type) || has(e.message));
 }
 
+/** A changed record's stored row went away under the write (retried like a foreign key violation). */
+class VanishedError extends Error {
+  constructor() {
+    super("recordTerminations: a stored termination changed or was deleted during the write");
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.message} ${JSON.stringify((err as { meta?: unknown }).meta ?? null)}` : "";
+}
+
 function isForeignKeyViolation(err: unknown): boolean {
-  const text = err instanceof Error ? `${err.message} ${JSON.stringify((err as { meta?: unknown }).meta ?? null)}` : "";
-  return text.includes("23503");
+  return errorText(err).includes("23503");
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return errorText(err).includes("23505");
 }
 
 async function writeAll(store: Store, records: TerminationRecord[]): Promise<{ written: number }> {
@@ -279,17 +347,25 @@ async function resolveIds(tx: Tx, records: TerminationRecord[], cache: IdCache, 
   if (missingW.size > 0) {
     const json = JSON.stringify([...missingW.values()]);
     const cols = `x(cluster_id int, namespace text, kind text, name text)`;
-    await tx.$queryRawUnsafe(
-      `INSERT INTO workloads (cluster_id, namespace, kind, name)
-       SELECT cluster_id, namespace, kind, name FROM json_to_recordset($1::json) AS ${cols}
-       ON CONFLICT (cluster_id, namespace, kind, name) DO NOTHING RETURNING 1`,
+    type Row = { id: number; cluster_id: number; namespace: string; kind: string; name: string };
+    // As for revisions below: one round trip, a second only for rows a concurrent writer added.
+    let rows = await tx.$queryRawUnsafe<Row[]>(
+      `WITH x AS MATERIALIZED (SELECT * FROM json_to_recordset($1::json) AS ${cols}),
+       ins AS (
+         INSERT INTO workloads (cluster_id, namespace, kind, name) SELECT cluster_id, namespace, kind, name FROM x
+         ON CONFLICT (cluster_id, namespace, kind, name) DO NOTHING RETURNING id, cluster_id, namespace, kind, name)
+       SELECT * FROM ins
+       UNION ALL
+       SELECT w.id, w.cluster_id, w.namespace, w.kind, w.name FROM workloads w JOIN x USING (cluster_id, namespace, kind, name)`,
       json,
     );
-    const rows = await tx.$queryRawUnsafe<{ id: number; cluster_id: number; namespace: string; kind: string; name: string }[]>(
-      `SELECT w.id, w.cluster_id, w.namespace, w.kind, w.name
-       FROM workloads w JOIN json_to_recordset($1::json) AS ${cols} USING (cluster_id, namespace, kind, name)`,
-      json,
-    );
+    if (rows.length < missingW.size) {
+      rows = await tx.$queryRawUnsafe<Row[]>(
+        `SELECT w.id, w.cluster_id, w.namespace, w.kind, w.name
+         FROM workloads w JOIN json_to_recordset($1::json) AS ${cols} USING (cluster_id, namespace, kind, name)`,
+        json,
+      );
+    }
     const clusterName = new Map<number, string>();
     for (const r of records) clusterName.set(clusterId(r), r.cluster);
     for (const row of rows) {
@@ -312,17 +388,25 @@ async function resolveIds(tx: Tx, records: TerminationRecord[], cache: IdCache, 
   }
   if (missingR.size > 0) {
     const json = JSON.stringify([...missingR.values()]);
-    await tx.$queryRawUnsafe(
-      `INSERT INTO revisions (workload_id, revision)
-       SELECT workload_id, revision FROM json_to_recordset($1::json) AS x(workload_id int, revision text)
-       ON CONFLICT (workload_id, revision) DO NOTHING RETURNING 1`,
+    const cols = `x(workload_id int, revision text, key text)`;
+    // New rows come from RETURNING, existing ones from the statement's snapshot; a row committed
+    // by a concurrent writer after that snapshot is in neither: looked up again below.
+    let rows = await tx.$queryRawUnsafe<{ id: number; key: string }[]>(
+      `WITH x AS MATERIALIZED (SELECT * FROM json_to_recordset($1::json) AS ${cols}),
+       ins AS (
+         INSERT INTO revisions (workload_id, revision) SELECT workload_id, revision FROM x
+         ON CONFLICT (workload_id, revision) DO NOTHING RETURNING id, workload_id, revision)
+       SELECT ins.id, x.key FROM ins JOIN x USING (workload_id, revision)
+       UNION ALL
+       SELECT r.id, x.key FROM revisions r JOIN x USING (workload_id, revision)`,
       json,
     );
-    const rows = await tx.$queryRawUnsafe<{ id: number; key: string }[]>(
-      `SELECT r.id, x.key FROM revisions r
-       JOIN json_to_recordset($1::json) AS x(workload_id int, revision text, key text) USING (workload_id, revision)`,
-      json,
-    );
+    if (rows.length < missingR.size) {
+      rows = await tx.$queryRawUnsafe<{ id: number; key: string }[]>(
+        `SELECT r.id, x.key FROM revisions r JOIN json_to_recordset($1::json) AS ${cols} USING (workload_id, revision)`,
+        json,
+      );
+    }
     for (const row of rows) learned.revisions.set(row.key, Number(row.id));
   }
   const revisionId = (r: TerminationRecord) => {
@@ -336,44 +420,11 @@ async function resolveIds(tx: Tx, records: TerminationRecord[], cache: IdCache, 
 }
 
 async function writeBatch(tx: Tx, records: TerminationRecord[], ids: Ids): Promise<number> {
-  const byKey = new Map<string, TerminationRecord>();
   const parts: string[] = [];
   for (const r of records) {
-    const cluster = ids.cluster(r);
-    byKey.set(cluster + sep + r.podUid, r);
-    parts.push(prepare(r, { cluster, workload: ids.workload(r), revision: ids.revision(r) }).json);
+    parts.push(prepare(r, { cluster: ids.cluster(r), workload: ids.workload(r), revision: ids.revision(r) }).json);
   }
-  const changed = await tx.$queryRawUnsafe<{ id: string; pod_uid: string; cluster_id: number; inserted: boolean }[]>(
-    TERMINATIONS_SQL,
-    `[${parts.join(",")}]`,
-  );
-  if (changed.length === 0) return 0;
-
-  const c = { t: [] as string[], i: [] as number[], name: [] as string[], sidecar: [] as boolean[], exit: [] as (number | null)[], reason: [] as (string | null)[], at: [] as (string | null)[], outcome: [] as string[] };
-  const e = { t: [] as string[], i: [] as number[], reason: [] as string[], type: [] as string[], message: [] as string[], at: [] as (string | null)[], count: [] as number[] };
-  const u = { id: [] as string[], nc: [] as number[], ne: [] as number[] };
-  for (const row of changed) {
-    const r = byKey.get(Number(row.cluster_id) + sep + row.pod_uid);
-    if (!r) throw new Error(`recordTerminations: unexpected row ${row.cluster_id}/${row.pod_uid}`);
-    for (let i = 0; i < r.containers.length; i++) {
-      const x = r.containers[i]!;
-      c.t.push(row.id); c.i.push(i); c.name.push(x.name); c.sidecar.push(x.sidecar); c.exit.push(x.exitCode);
-      c.reason.push(x.reason); c.at.push(x.finishedAt); c.outcome.push(x.outcome);
-    }
-    for (let i = 0; i < r.events.length; i++) {
-      const x = r.events[i]!;
-      e.t.push(row.id); e.i.push(i); e.reason.push(x.reason); e.type.push(x.type); e.message.push(x.message);
-      e.at.push(x.at); e.count.push(x.count);
-    }
-    if (!row.inserted) {
-      u.id.push(row.id); u.nc.push(r.containers.length); u.ne.push(r.events.length);
-    }
-  }
-  await tx.$queryRawUnsafe(
-    CHILDREN_SQL,
-    c.t, c.i, c.name, c.sidecar, c.exit, c.reason, c.at, c.outcome,
-    e.t, e.i, e.reason, e.type, e.message, e.at, e.count,
-    u.id, u.nc, u.ne,
-  );
-  return changed.length;
+  const [row] = await tx.$queryRawUnsafe<{ written: number; vanished: number }[]>(WRITE_SQL, `[${parts.join(",")}]`);
+  if (Number(row?.vanished ?? 0) > 0) throw new VanishedError();
+  return Number(row?.written ?? 0);
 }

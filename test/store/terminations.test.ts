@@ -116,6 +116,32 @@ describe("recordTerminations + getTermination", () => {
     expect((await getTermination(store, "dup-1"))?.outcome).toBe("sigterm");
   });
 
+  it("one call mixing new, changed (children added and removed) and identical records", async () => {
+    const base = [cleanRecord({ podUid: "mix-1" }), sigkillRecord({ podUid: "mix-2" }), unknownRecord({ podUid: "mix-3" })];
+    expect(await recordTerminations(store, base)).toEqual({ written: 3 });
+    const before = await tableState();
+    const grown = cleanRecord({
+      podUid: "mix-1",
+      containers: [...cleanRecord().containers, ...sigkillRecord().containers],
+      events: [...cleanRecord().events, ...sigkillRecord().events],
+    });
+    const shrunk = sigkillRecord({ podUid: "mix-2", containers: [], events: sigkillRecord().events.slice(0, 1) });
+    const fresh = sigkillRecord({ podUid: "mix-4" });
+    expect(await recordTerminations(store, [fresh, grown, base[2]!, shrunk])).toEqual({ written: 3 });
+    for (const r of [grown, shrunk, base[2]!, fresh]) expect(await getTermination(store, r.podUid)).toStrictEqual(r);
+    const after = await tableState();
+    const b = new Map(before.t.map((x) => [x.pod_uid, x]));
+    expect(after.t.find((x) => x.pod_uid === "mix-3")).toEqual(b.get("mix-3"));
+    expect(after.t.find((x) => x.pod_uid === "mix-1")?.xmin).not.toBe(b.get("mix-1")?.xmin);
+    // Each (termination, ordinal) once: no stale children.
+    const n = (x: TerminationRecord) => x.containers.length + x.events.length;
+    expect(after.c.length + after.e.length - (before.c.length + before.e.length)).toBe(
+      n(grown) - n(base[0]!) + n(shrunk) - n(base[1]!) + n(fresh),
+    );
+    expect(await recordTerminations(store, [fresh, grown, base[2]!, shrunk])).toEqual({ written: 0 });
+    expect(await tableState()).toEqual(after);
+  });
+
   it("normalizes times to RFC 3339 with milliseconds", async () => {
     const r = cleanRecord({ podUid: "tz-1", deleteRequestedAt: "2026-03-02T16:10:00.25+01:00" });
     await recordTerminations(store, [r]);

@@ -35,6 +35,8 @@ interface WorkloadState {
   sliceName: string;
   nextNode: number;
   slicePendingSince: number | null;
+  /** This workload's pods (an index of `runtimes`, so controllers stay O(own pods) at 10k pods). */
+  pods: Map<string, PodRuntime>;
 }
 
 interface PodRuntime extends PodHandle {
@@ -63,6 +65,8 @@ export class Cluster implements ApiBackend {
   private readonly runtimes = new Map<string, PodRuntime>();
   private readonly nodeIPs = new Map<string, string>();
   private reconcilePending = false;
+  /** Workloads whose pods or spec changed since the last controller pass. */
+  private readonly dirty = new Set<WorkloadState>();
   private readonly startedAt: number;
 
   constructor(
@@ -86,6 +90,13 @@ export class Cluster implements ApiBackend {
 
   now(): number {
     return this.clock.now();
+  }
+
+  /** Pods the simulator runs (not yet deleted from the API), for load generators (load.ts). */
+  livePods(): PodHandle[] {
+    const out: PodHandle[] = [];
+    for (const rt of this.runtimes.values()) if (!rt.gone) out.push(rt);
+    return out;
   }
 
   // ---- setup -----------------------------------------------------------------------------
@@ -134,6 +145,7 @@ export class Cluster implements ApiBackend {
       sliceName: `${config.name}-${this.rng.suffix(5)}`,
       nextNode: 0,
       slicePendingSince: null,
+      pods: new Map(),
     };
     this.workloads.set(key, w);
     const created = rfc3339(this.startedAt - DAY_MS);
@@ -270,7 +282,7 @@ export class Cluster implements ApiBackend {
       d.metadata.generation = w.generation;
       d.spec = this.deploymentSpec(w);
     });
-    this.kick();
+    this.kick(w);
   }
 
   private gcFailed(namespace?: string): void {
@@ -390,25 +402,36 @@ export class Cluster implements ApiBackend {
 
   private podChanged(rt: PodRuntime): void {
     // Deleted pods leave the simulator's books too (an endless demo must not grow).
-    if (rt.gone) this.runtimes.delete(rt.uid);
-    this.kick();
+    if (rt.gone) {
+      this.runtimes.delete(rt.uid);
+      rt.workload.pods.delete(rt.uid);
+    }
+    this.kick(rt.workload);
     this.scheduleSlice(rt.workload);
   }
 
-  /** Debounced: one controller pass for all workloads shortly after any relevant change. */
-  private kick(): void {
+  /**
+   * Debounced: one controller pass shortly after any relevant change, for the workloads that
+   * changed (the others have nothing to do; at 10k pods a pass over all of them would not keep up).
+   */
+  private kick(w: WorkloadState): void {
+    this.dirty.add(w);
     if (this.reconcilePending) return;
     this.reconcilePending = true;
     this.clock.after(CONTROLLER_DELAY_S, () => {
       this.reconcilePending = false;
-      for (const w of this.workloads.values()) this.reconcileDeployment(w, false);
+      for (const x of this.workloads.values()) {
+        if (!this.dirty.has(x)) continue;
+        this.dirty.delete(x);
+        this.reconcileDeployment(x, false);
+      }
     });
   }
 
   private podsOf(w: WorkloadState): Pod[] {
     const out: Pod[] = [];
-    for (const rt of this.runtimes.values()) {
-      if (rt.workload !== w || rt.gone) continue;
+    for (const rt of w.pods.values()) {
+      if (rt.gone) continue;
       const p = this.store.peek<Pod>("pods", rt.namespace, rt.name);
       if (p && p.metadata.uid === rt.uid) out.push(p);
     }
@@ -602,6 +625,7 @@ export class Cluster implements ApiBackend {
     };
     const rt: PodRuntime = { uid, namespace: c.namespace, name, node, profiles: this.profiles(w), gone: false, workload: w, rsUid: rs.metadata.uid };
     this.runtimes.set(uid, rt);
+    w.pods.set(uid, rt);
     if (initial) {
       setRunning(pod, rfc3339(createdMs), containerId);
       return this.store.create("pods", pod);
