@@ -30,10 +30,11 @@ const envSchema = z.object({
   /** drainwatch's own namespace: where the ingester Lease lives. */
   POD_NAMESPACE: z.string().min(1).default("default"),
   /**
-   * Ingester Lease duration (default 15). A follower takes over at most this long after the
-   * leader stopped renewing; renew interval, renew deadline and retry period scale with it.
+   * Ingester Lease duration (default 12). A follower takes over at most this long plus one retry
+   * period (2 s) after the leader's last renewal, so within 15 s of its death; renew interval and
+   * renew deadline scale with it.
    */
-  DRAINWATCH_LEASE_DURATION_SECONDS: z.coerce.number().min(2).max(600).default(15),
+  DRAINWATCH_LEASE_DURATION_SECONDS: z.coerce.number().min(2).max(600).default(12),
 });
 
 export type Config = z.infer<typeof envSchema> & { dataDir: string };

@@ -19,9 +19,9 @@ interface Log {
   stopped: number[];
 }
 
-function elector(id: string, log: Log): LeaderElection {
+function elector(id: string, log: Log, timing: Partial<typeof TIMING> = TIMING): LeaderElection {
   const e = startLeaderElection({
-    ...TIMING,
+    ...timing,
     kubeConfig: api.kubeConfig(`token-${id}`),
     namespace: "drainwatch",
     identity: id,
@@ -113,4 +113,21 @@ describe("leader election", () => {
     expect(currentHolder(lease, t + 15_001)).toBeNull();
     expect(currentHolder({ ...lease, spec: { ...lease.spec, holderIdentity: "" } }, t)).toBeNull();
   });
+
+  it("with the default timings, a leader that dies is replaced within 15 seconds", async () => {
+    const la: Log = { started: [], stopped: [] };
+    const lb: Log = { started: [], stopped: [] };
+    const a = elector("a", la, {});
+    await until(() => a.isLeader(), 5000, "a leads");
+    const b = elector("b", lb, {});
+    // Die right after a renewal: the worst case for the follower.
+    const renewed = () => leaseSchema.parse(api.lease("drainwatch", "drainwatch-ingester")).spec?.renewTime;
+    const before = renewed();
+    await until(() => renewed() !== before, 6000, "a renews");
+    const died = Date.now();
+    api.block("token-a");
+    await until(() => b.isLeader(), 16_000, "b takes over");
+    expect(lb.started[0]! - died).toBeLessThan(15_000);
+    expect(la.stopped[0]!).toBeLessThan(lb.started[0]!);
+  }, 25_000);
 });
