@@ -48,6 +48,7 @@ export default defineConfig(
       "next-env.d.ts",
       "coverage/",
       "bench/out/",
+      "dist/",
     ],
   },
   js.configs.recommended,

@@ -291,7 +291,9 @@ interface Child {
 function startChild(role: "ingest" | "raw" | "idle", url: string): Child {
   // BENCH_LIVE_NODE_FLAGS: extra node flags for the children (e.g. --max-old-space-size=160).
   const extra = (process.env.BENCH_LIVE_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
-  const proc = fork(HERE, ["--role", role, url], { execArgv: ["--expose-gc", ...extra, "--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  // Run from the sources (tsx) or from the compiled bundle (bench/run.sh), children alike.
+  const loader = HERE.endsWith(".ts") ? ["--import", "tsx"] : [];
+  const proc = fork(HERE, ["--role", role, url], { execArgv: ["--expose-gc", ...extra, ...loader], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const seconds: Extract<Msg, { type: "second" }>[] = [];
   const waiting = new Map<string, (m: Msg) => void>();
   const early = new Map<string, Msg>();
@@ -410,7 +412,7 @@ async function main(): Promise<void> {
   const lr = evRate(live);
 
   row("initial list + sync", `${fmt(live.synced.syncMs)} ms`, `${fmt(raw.synced.syncMs)} ms`, `${fmt(pods)} pods + RS, Deployments, EndpointSlices`);
-  row("RSS with modules loaded, not connected", `${fmt(idle.rssMiB)} MiB`, "-", `node + tsx loader + client-node etc.; V8 heap ${fmt(idle.heapMiB)}/${fmt(idle.heapTotalMiB)} MiB`);
+  row("RSS with modules loaded, not connected", `${fmt(idle.rssMiB)} MiB`, "-", `node + client-node etc. (${HERE.endsWith(".ts") ? "tsx loader" : "compiled"}, ${process.env.BENCH_LIVE_NODE_FLAGS || "no node flags"}); V8 heap ${fmt(idle.heapMiB)}/${fmt(idle.heapTotalMiB)} MiB`);
   row("RSS after list + sync", `${fmt(live.synced.rssMiB)} MiB`, `${fmt(raw.synced.rssMiB)} MiB`, `${verdict(live.synced.rssMiB < RSS_TARGET_MIB)} (< ${RSS_TARGET_MIB} MiB)`);
   row("  same, after a full GC", `${fmt(live.synced.rssAfterGcMiB)} MiB`, `${fmt(raw.synced.rssAfterGcMiB)} MiB`, `V8 heap used/total ${fmt(live.synced.heapMiB)}/${fmt(live.synced.heapTotalMiB)} vs ${fmt(raw.synced.heapMiB)}/${fmt(raw.synced.heapTotalMiB)} MiB`);
   row(

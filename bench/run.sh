@@ -45,5 +45,8 @@ timeout $((deadline - SECONDS - 180)) node --max-old-space-size=4096 --max-semi-
 # Live ingest against the sandbox cluster (bench/live.ts): sustained pod churn, watch lag and the
 # ingest process's RSS at 10,000 pods, beside a raw watch + JSON.parse reference. ~2 minutes.
 echo >&2
-# Default node flags: the RSS figures are those of a process started like `drainwatch serve`.
-timeout $((deadline - SECONDS > 180 ? 180 : deadline - SECONDS)) node --import tsx bench/live.ts
+# Measured as drainwatch runs in production: compiled with esbuild exactly like the CLI
+# (scripts/build-cli.sh, no tsx loader) and with the V8 heap cap `npm start` and the deployment use.
+bash scripts/build-cli.sh bench/live.ts bench/out/live
+BENCH_LIVE_NODE_FLAGS="--max-old-space-size=${DRAINWATCH_HEAP_MB:-192}" \
+  timeout $((deadline - SECONDS > 180 ? 180 : deadline - SECONDS)) node bench/out/live/live.mjs
