@@ -1,5 +1,6 @@
 // Small object builders for the live tests: a Deployment → ReplicaSet → Pod chain whose pods go
 // through a graceful deletion the way the API shows it.
+import { KubeConfig } from "@kubernetes/client-node";
 import type { FakeApiServer } from "./fake-apiserver.ts";
 
 export const NS = "shop";
@@ -120,3 +121,10 @@ export async function until(cond: () => boolean, timeoutMs = 5000, what = "condi
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A client-node KubeConfig for a sandbox cluster. */
+export function kubeConfigOf(sb: { kubeconfigYaml(): string }): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromString(sb.kubeconfigYaml());
+  return kc;
+}

@@ -15,14 +15,14 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCapture } from "../../lib/cli/capture.ts";
 import { startLiveIngest } from "../../lib/ingest/live.ts";
 import { createMetrics } from "../../lib/metrics/registry.ts";
-import { startSandbox, type Sandbox } from "../../lib/sandbox/index.ts";
+import { startSandbox } from "../../lib/sandbox/index.ts";
 import { compareRecords, type TerminationRecord } from "../../lib/tracker/record.ts";
+import { kubeConfigOf, until } from "./fixtures.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const EVERY_OUTCOME = path.join(ROOT, "sandbox/scenarios/every-outcome.yaml");
@@ -41,19 +41,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch(() => undefined);
 });
 
-function kubeConfigOf(sb: Sandbox): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromString(sb.kubeconfigYaml());
-  return kc;
-}
 
-async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function kindsIn(file: string): Set<string> {
   let text: string;

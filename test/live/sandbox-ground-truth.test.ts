@@ -9,14 +9,14 @@
 // progress makes it use informers.clock. Either way, once the scenario has played out, a trickle
 // of pod updates (sandbox.churn, no terminations) stands in for the traffic a real cluster always
 // has, so later facts settle every record.
-import { KubeConfig } from "@kubernetes/client-node";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { startLiveIngest } from "../../lib/ingest/live.ts";
 import { createMetrics } from "../../lib/metrics/registry.ts";
-import { startSandbox, type GroundTruth, type Sandbox } from "../../lib/sandbox/index.ts";
+import { startSandbox, type GroundTruth } from "../../lib/sandbox/index.ts";
 import type { TerminationRecord } from "../../lib/tracker/record.ts";
+import { kubeConfigOf, until } from "./fixtures.ts";
 
 const EVERY_OUTCOME = fileURLToPath(new URL("../../sandbox/scenarios/every-outcome.yaml", import.meta.url));
 /**
@@ -35,19 +35,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
-function kubeConfigOf(sb: Sandbox): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromString(sb.kubeconfigYaml());
-  return kc;
-}
 
-async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** What a record must agree on with the simulator's intent. */
 function intent(t: GroundTruth): object {

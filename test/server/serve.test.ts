@@ -3,13 +3,13 @@
 // against embedded PGlite. Needs a production build in .next (test/run.sh builds it when stale).
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate, openStore, recordTerminations, type Store } from "../../lib/store/index.ts";
 import { terminationRecordSchema, type TerminationRecord } from "../../lib/tracker/record.ts";
+import { freePort } from "../e2e/helpers.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 const BIN = path.join(root, "bin", "drainwatch.mjs");
@@ -30,16 +30,6 @@ function requireDatabaseUrl(): string {
   return url;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const addr = s.address();
-      s.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 interface Served {
   child: ChildProcess;
