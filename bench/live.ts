@@ -19,7 +19,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const HERE = fileURLToPath(import.meta.url);
-const OUT = path.join(path.dirname(HERE), "out", "live-results.json");
+// bench/live.ts and its bundle bench/out/live/live.mjs both write to bench/out/.
+const OUT = path.join(path.dirname(HERE), ...(HERE.endsWith(".ts") ? ["out"] : [".."]), "live-results.json");
 const MiB = 1024 * 1024;
 const RSS_TARGET_MIB = 300;
 const RATE_TARGET = 2000;
