@@ -262,7 +262,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   });
   storeOpen.catch(() => {});
   const ingestStarted = ingestSource
-    ? startIngest(cfg, ingestSource.kubeConfig, storeOpen).then(async (started) => {
+    ? startIngest(cfg, ingestSource, storeOpen).then(async (started) => {
         if ((phase as Phase) === "stopping") {
           // Shutdown began while ingest was starting: it never gets to write.
           await started.stop({ flushTimeoutMs: 0 }).catch(() => {});
@@ -357,21 +357,25 @@ async function resolveIngestSource(cfg: Config): Promise<IngestSource> {
 }
 
 /** Leader-elected live ingest writing to `store`; each written batch is logged (debug) with its pod UIDs. */
-async function startIngest(cfg: Config, kubeConfig: KubeConfig, storeOpen: Promise<Store>): Promise<LeaderIngest> {
+async function startIngest(cfg: Config, source: IngestSource, storeOpen: Promise<Store>): Promise<LeaderIngest> {
   const { startLeaderIngest } = await import("../ingest/leader-ingest.ts");
   const leaseMs = cfg.DRAINWATCH_LEASE_DURATION_SECONDS * 1000;
   const write = async (records: TerminationRecord[]): Promise<void> => {
     await recordTerminations(await storeOpen, records);
     log.debug({ count: records.length, podUids: records.map((r) => r.podUid) }, "records written");
   };
+  const { sandbox } = source;
   return startLeaderIngest({
-    kubeConfig,
+    kubeConfig: source.kubeConfig,
     cluster: cfg.DRAINWATCH_CLUSTER,
     write,
     settleMs: cfg.DRAINWATCH_SETTLE_SECONDS * 1000,
     namespaces: cfg.DRAINWATCH_NAMESPACES,
-    informers:
-      cfg.DRAINWATCH_WATCH_SILENCE_SECONDS === undefined ? undefined : { silenceTimeoutMs: cfg.DRAINWATCH_WATCH_SILENCE_SECONDS * 1000 },
+    informers: {
+      ...(cfg.DRAINWATCH_WATCH_SILENCE_SECONDS === undefined ? {} : { silenceTimeoutMs: cfg.DRAINWATCH_WATCH_SILENCE_SECONDS * 1000 }),
+      // The sandbox writes its objects in virtual time; observations must be on the same clock.
+      ...(sandbox ? { clock: () => sandbox.now() } : {}),
+    },
     lease: {
       namespace: cfg.POD_NAMESPACE,
       // Defaults (12 s lease): renew every 4 s, step down after 8 s without renewal, retry every 2 s.

@@ -12,7 +12,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type GroundTruth, type Sandbox } from "../../lib/sandbox/index.ts";
-import { freshDatabase } from "../helpers/db.ts";
+import { freshDatabase, sql } from "../helpers/db.ts";
 import {
   freePort,
   get,
@@ -150,6 +150,18 @@ describe("serve with live ingest", () => {
     expect(got.every((r) => r.pod.includes("-"))).toBe(true);
     expect(new Set(got.map((r) => r.outcome))).toEqual(new Set(["clean", "sigkill", "oom", "sigterm", "error", "unknown"]));
     expect(await metric(s, "drainwatch_terminations_recorded_total")).toBe(got.length);
+    // One timeline: observation times (deletion, endpoint change) are on the sandbox's virtual
+    // clock like the objects' own timestamps, so they follow the request they observe.
+    const times = await sql<{ pod: string; requested: Date | null; deleted: Date | null; lag: number | null }>(
+      dbUrl,
+      "SELECT pod, delete_requested_at AS requested, deleted_at AS deleted, endpoint_lag_seconds AS lag FROM terminations",
+    );
+    for (const t of times) {
+      if (t.lag !== null) expect(t.lag, t.pod).toBeGreaterThanOrEqual(0);
+      if (t.lag !== null) expect(t.lag, t.pod).toBeLessThan(5);
+      if (t.requested && t.deleted) expect(t.deleted.getTime() - t.requested.getTime(), t.pod).toBeGreaterThanOrEqual(0);
+    }
+    expect(times.some((t) => t.lag !== null)).toBe(true);
 
     const page = await get(`${s.base}/`);
     expect(page.status).toBe(200);
