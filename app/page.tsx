@@ -1,6 +1,6 @@
 // The termination list: server-rendered on every request from the store (through lib/readers).
 import { isAppError } from "../lib/errors.ts";
-import { listTerminations, readerStoreOrNull, type SourceInfo, type TerminationPage } from "../lib/readers/index.ts";
+import { listTerminations, readerStoreOrNull, sourceInfo, type SourceInfo, type TerminationPage } from "../lib/readers/index.ts";
 import type { TerminationRecord } from "../lib/tracker/record.ts";
 import { SourceBanner } from "./source-banner.tsx";
 
@@ -22,9 +22,9 @@ function workloadLabel(r: TerminationRecord): string {
   return r.workload.kind === "Pod" ? "(bare pod)" : `${r.workload.kind}/${r.workload.name}`;
 }
 
-function sourceLabel(source: SourceInfo | undefined): string {
-  if (source?.kind === "sandbox") return "sandbox cluster · ";
-  if (source?.kind === "kubernetes") return `live from ${source.server} · `;
+function sourceLabel(source: SourceInfo): string {
+  if (source.kind === "sandbox") return "sandbox cluster · ";
+  if (source.kind === "kubernetes") return `live from ${source.server} · `;
   return "";
 }
 
@@ -62,7 +62,7 @@ export default async function TerminationsPage() {
       <SourceBanner />
       <h1>Terminations</h1>
       <p className="meta">
-        {backend ? `cluster ${backend.cluster} · ${sourceLabel(backend.source)}${backend.kind === "pglite" ? "embedded database" : "PostgreSQL"} · ` : ""}
+        {backend ? `cluster ${backend.cluster} · ${sourceLabel(sourceInfo())}${backend.kind === "pglite" ? "embedded database" : "PostgreSQL"} · ` : ""}
         newest first{loaded.page.nextCursor ? ` · showing the latest ${items.length}` : ""}
       </p>
       {items.length === 0 ? (

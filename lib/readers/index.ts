@@ -38,8 +38,6 @@ export type SourceInfo =
 export interface ReaderBackend {
   kind: "postgres" | "pglite";
   cluster: string;
-  /** Absent: unknown (treated as "none"). */
-  source?: SourceInfo;
   ping(): Promise<boolean>;
   findTerminations(query: TerminationQuery): Promise<TerminationPage>;
   getTermination(podUid: string, cluster?: string): Promise<TerminationRecord | null>;
@@ -89,9 +87,9 @@ export async function storeInfo(): Promise<StoreInfo> {
   return { kind: backend.kind, cluster: backend.cluster, source: sourceInfo(), count: await backend.countTerminations() };
 }
 
-/** What this process ingests from; available even while the store is not (for a banner). */
+/** What this process ingests from; known before the store opens (for the banner). */
 export function sourceInfo(): SourceInfo {
-  return readerStoreOrNull()?.source ?? (globalThis as Slot)[SOURCE_SLOT] ?? { kind: "none" };
+  return (globalThis as Slot)[SOURCE_SLOT] ?? { kind: "none" };
 }
 
 /** serve() says where terminations come from as soon as it knows (before the store opens). */

@@ -278,7 +278,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
       return;
     }
     store = s;
-    setReaderStore(readerBackend(s, cfg.DRAINWATCH_CLUSTER, ingestSource?.info ?? { kind: "none" }));
+    setReaderStore(readerBackend(s, cfg.DRAINWATCH_CLUSTER));
     // Ingest starts once there is a store to write to (and campaigns for the Lease from then on).
     resolveStore(s);
   });
@@ -408,7 +408,7 @@ async function startStore(cfg: Config, signal: AbortSignal): Promise<Store | nul
 }
 
 /** The store's data access, bound to the open store, as readers (Next pages, API) see it. */
-function readerBackend(store: Store, cluster: string, source: SourceInfo): ReaderBackend {
+function readerBackend(store: Store, cluster: string): ReaderBackend {
   async function guard<T>(op: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
@@ -427,7 +427,6 @@ function readerBackend(store: Store, cluster: string, source: SourceInfo): Reade
   return {
     kind: store.kind,
     cluster,
-    source,
     ping: () => store.ping().catch(() => false),
     findTerminations: (query: TerminationQuery) => guard("findTerminations", () => findTerminations(store, query)),
     getTermination: (podUid: string, c?: string) => guard("getTermination", () => getTermination(store, podUid, c)),

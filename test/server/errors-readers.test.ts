@@ -97,8 +97,9 @@ describe("lib/readers", () => {
     setReaderStore(null);
     setSourceInfo({ kind: "sandbox", scenario: "demo", url: "http://127.0.0.1:1" });
     expect(sourceInfo()).toEqual({ kind: "sandbox", scenario: "demo", url: "http://127.0.0.1:1" });
-    // …and carried by the backend once it is there.
-    setReaderStore({ ...base, source: { kind: "kubernetes", from: "in-cluster", server: "https://10.0.0.1:443" } });
+    // …and reported with the store once it is there.
+    setSourceInfo({ kind: "kubernetes", from: "in-cluster", server: "https://10.0.0.1:443" });
+    setReaderStore(base);
     expect((await storeInfo()).source).toEqual({ kind: "kubernetes", from: "in-cluster", server: "https://10.0.0.1:443" });
     setSourceInfo(null);
   });
