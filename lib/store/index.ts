@@ -10,7 +10,7 @@
 export { openStore } from "./client";
 export { migrate, MIGRATION_LOCK_KEY } from "./migrate";
 export type { MigrateOptions } from "./migrate";
-export { recordTerminations, contentHash, WRITE_BATCH_SIZE } from "./write";
+export { recordTerminations, WRITE_BATCH_SIZE } from "./write";
 export {
   findTerminations,
   getTermination,

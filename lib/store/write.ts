@@ -28,70 +28,28 @@ function sortedKeys<T extends object>(o: T): T {
 }
 
 /**
- * The record as a JSON row for the write statement, and its content hash (over a canonical JSON
- * text of the record: fixed key order; this text must not change, or every stored record would
- * look changed).
+ * The record as one JSON row for the write statement (short keys: a third of the bytes to send
+ * and parse), and its content hash. The hash is taken over that same text, so the row is built
+ * and serialized once: it holds every value that is stored (times normalized, children in order,
+ * workload and revision by id, so a record moved to another workload is a change).
  */
 export function prepare(
   r: TerminationRecord,
   ids: { cluster: number; workload: number; revision: number | null },
 ): { json: string; hash: string } {
-  const row = {
-    cluster_id: ids.cluster,
-    pod_uid: r.podUid,
-    namespace: r.namespace,
-    pod: r.pod,
-    node: r.node,
-    workload_id: ids.workload,
-    revision_id: ids.revision,
-    cause: r.cause,
-    outcome: r.outcome,
-    grace: r.gracePeriodSeconds,
-    delete_requested_at: time(r.deleteRequestedAt, "deleteRequestedAt", r),
-    deadline_at: time(r.deadlineAt, "deadlineAt", r),
-    endpoints_unready_at: time(r.endpointsUnreadyAt, "endpointsUnreadyAt", r),
-    killing_at: time(r.killingAt, "killingAt", r),
-    exited_at: time(r.exitedAt, "exitedAt", r),
-    deleted_at: time(r.deletedAt, "deletedAt", r),
-    drain: r.drainSeconds,
-    lag: r.endpointLagSeconds,
-    ps_defined: r.preStop.defined,
-    ps_action: r.preStop.action,
-    ps_failed: r.preStop.failed,
-    sidecar_first: r.sidecarExitedFirst,
-    notes: r.notes,
-    traffic: r.traffic === null ? null : sortedKeys(r.traffic),
-  };
-  const body = JSON.stringify(row);
-  // The hash also covers what the row holds only by id (names: a record moved to another workload
-  // is a change) and the children.
-  const rest = JSON.stringify([
-    r.cluster,
-    r.workload.kind,
-    r.workload.name,
-    r.revision,
-    r.containers.map((c) => [c.name, c.sidecar, c.exitCode, c.reason, time(c.finishedAt, "containers.finishedAt", r), c.outcome]),
-    r.events.map((e) => [e.reason, e.type, e.message, time(e.at, "events.at", r), e.count]),
-  ]);
-  const hash = createHash("sha256").update(body).update(rest).digest("base64");
-  // What the write statement gets (WRITE_SQL): the same values under short keys (a third of the
-  // bytes to send and parse), the hash, and the children (their times as given: the database
-  // normalizes them, as it always did).
-  const json = JSON.stringify({
-    k: row.cluster_id, u: row.pod_uid, ns: row.namespace, p: row.pod, nd: row.node, w: row.workload_id,
-    rv: row.revision_id, ca: row.cause, o: row.outcome, g: row.grace, t1: row.delete_requested_at,
-    t2: row.deadline_at, t3: row.endpoints_unready_at, t4: row.killing_at, t5: row.exited_at, t6: row.deleted_at,
-    d: row.drain, l: row.lag, pd: row.ps_defined, pa: row.ps_action, pf: row.ps_failed, sf: row.sidecar_first,
-    nt: row.notes, tr: row.traffic, h: hash,
-    c: r.containers.map((x) => ({ n: x.name, s: x.sidecar, x: x.exitCode, r: x.reason, f: x.finishedAt, o: x.outcome })),
-    e: r.events.map((x) => ({ r: x.reason, t: x.type, m: x.message, a: x.at, k: x.count })),
+  const body = JSON.stringify({
+    k: ids.cluster, u: r.podUid, ns: r.namespace, p: r.pod, nd: r.node, w: ids.workload,
+    rv: ids.revision, ca: r.cause, o: r.outcome, g: r.gracePeriodSeconds,
+    t1: time(r.deleteRequestedAt, "deleteRequestedAt", r), t2: time(r.deadlineAt, "deadlineAt", r),
+    t3: time(r.endpointsUnreadyAt, "endpointsUnreadyAt", r), t4: time(r.killingAt, "killingAt", r),
+    t5: time(r.exitedAt, "exitedAt", r), t6: time(r.deletedAt, "deletedAt", r),
+    d: r.drainSeconds, l: r.endpointLagSeconds, pd: r.preStop.defined, pa: r.preStop.action, pf: r.preStop.failed,
+    sf: r.sidecarExitedFirst, nt: r.notes, tr: r.traffic === null ? null : sortedKeys(r.traffic),
+    c: r.containers.map((x) => ({ n: x.name, s: x.sidecar, x: x.exitCode, r: x.reason, f: time(x.finishedAt, "containers.finishedAt", r), o: x.outcome })),
+    e: r.events.map((x) => ({ r: x.reason, t: x.type, m: x.message, a: time(x.at, "events.at", r), k: x.count })),
   });
-  return { json, hash };
-}
-
-/** sha256 (base64) of a record's canonical content, as stored in terminations.content_hash. */
-export function contentHash(r: TerminationRecord): string {
-  return prepare(r, { cluster: 0, workload: 0, revision: null }).hash;
+  const hash = createHash("sha256").update(body).digest("base64");
+  return { json: `${body.slice(0, -1)},"h":"${hash}"}`, hash };
 }
 
 /**
