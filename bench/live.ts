@@ -117,6 +117,34 @@ function gcNow(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
+type Summary = Omit<Extract<Msg, { type: "summary" }>, "type" | "rssMiB" | "rssAfterGcMiB" | "maxRssMiB">;
+
+/**
+ * The protocol both measuring children follow: report "synced" (RSS before and after a full GC),
+ * stream per-second figures, and on "finish" send the summary with the same RSS readings, then
+ * stop (`stop` must end the process).
+ */
+function reportUntilFinish(
+  send: (m: Msg) => void,
+  rep: ReturnType<typeof reporter>,
+  synced: { syncMs: number; objects: number },
+  summary: () => Summary,
+  stop: () => void,
+): void {
+  const rss = rssMiB();
+  gcNow();
+  send({ type: "synced", ...synced, rssMiB: rss, rssAfterGcMiB: rssMiB(), ...heap() });
+  rep.start();
+  process.on("message", (m: { type: string }) => {
+    if (m.type !== "finish") return;
+    rep.stop();
+    const rssBefore = rssMiB();
+    gcNow();
+    send({ type: "summary", ...summary(), rssMiB: rssBefore, rssAfterGcMiB: rssMiB(), maxRssMiB: process.resourceUsage().maxRSS / 1024 });
+    stop();
+  });
+}
+
 async function ingestChild(url: string): Promise<void> {
   const send = (m: Msg): void => void process.send!(m);
   // Only what live ingest itself loads (the sandbox module stays out of this process).
@@ -168,30 +196,13 @@ async function ingestChild(url: string): Promise<void> {
     seen = eventsTotal;
     await new Promise((r) => setTimeout(r, 300));
   }
-  const syncMs = performance.now() - t0 - 300;
-  const rss = rssMiB();
-  gcNow();
-  send({ type: "synced", syncMs, rssMiB: rss, rssAfterGcMiB: rssMiB(), ...heap(), objects: eventsTotal });
-  rep.start();
-  process.on("message", (m: { type: string }) => {
-    if (m.type !== "finish") return;
-    rep.stop();
-    const rssBefore = rssMiB();
-    gcNow();
-    send({
-      type: "summary",
-      stamped: stampedTotal,
-      events: eventsTotal,
-      podEvents: podTotal,
-      lag: percentiles(rep.all, rep.n()),
-      records,
-      tracker: tracker.stats(),
-      rssMiB: rssBefore,
-      rssAfterGcMiB: rssMiB(),
-      maxRssMiB: process.resourceUsage().maxRSS / 1024,
-    });
-    void li.stop({ flushTimeoutMs: 2000 }).finally(() => process.exit(0));
-  });
+  reportUntilFinish(
+    send,
+    rep,
+    { syncMs: performance.now() - t0 - 300, objects: eventsTotal },
+    () => ({ stamped: stampedTotal, events: eventsTotal, podEvents: podTotal, lag: percentiles(rep.all, rep.n()), records, tracker: tracker.stats() }),
+    () => void li.stop({ flushTimeoutMs: 2000 }).finally(() => process.exit(0)),
+  );
 }
 
 /** The fixed cost: the live-ingest process's modules loaded, nothing connected. */
@@ -255,29 +266,16 @@ async function rawChild(url: string): Promise<void> {
     }
   })();
   await new Promise((r) => setTimeout(r, 500));
-  const rss = rssMiB();
-  gcNow();
-  send({ type: "synced", syncMs, rssMiB: rss, rssAfterGcMiB: rssMiB(), ...heap(), objects });
-  rep.start();
-  process.on("message", (m: { type: string }) => {
-    if (m.type !== "finish") return;
-    rep.stop();
-    const rssBefore = rssMiB();
-    gcNow();
-    send({
-      type: "summary",
-      stamped: stampedTotal,
-      events: eventsTotal,
-      podEvents: eventsTotal,
-      lag: percentiles(rep.all, rep.n()),
-      records: 0,
-      rssMiB: rssBefore,
-      rssAfterGcMiB: rssMiB(),
-      maxRssMiB: process.resourceUsage().maxRSS / 1024,
-    });
-    ctrl.abort();
-    setTimeout(() => process.exit(0), 50);
-  });
+  reportUntilFinish(
+    send,
+    rep,
+    { syncMs, objects },
+    () => ({ stamped: stampedTotal, events: eventsTotal, podEvents: eventsTotal, lag: percentiles(rep.all, rep.n()), records: 0 }),
+    () => {
+      ctrl.abort();
+      setTimeout(() => process.exit(0), 50);
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -113,6 +113,19 @@ describe("live ingest", () => {
     expect(r.notes).not.toContain("relist-stale-delete");
   });
 
+  it("shutdown writes a pod that was already deleted but still settling, and leaves a draining pod", async () => {
+    seed(api, 2);
+    const written: TerminationRecord[] = [];
+    const li = ingest(written, { settleMs: 60_000 }); // nothing settles by time in this test
+    expect(await li.waitForSync(5000)).toBe(true);
+    const deleteAt = Math.floor(Date.now() / 1000) * 1000;
+    terminateCleanly(api, 0, deleteAt); // deleted: only its settle window is left
+    api.apply("pods", pod({ name: "web-abc-1", uid: "uid-1", deleteAt })); // still draining
+    await until(() => li.tracker.stats().tracking === 2, 3000, "tracking both pods");
+    await li.stop();
+    expect(written.map((r) => [r.podUid, r.outcome])).toEqual([["uid-0", "clean"]]);
+  });
+
   it("replaying a capture of the traffic gives the records live ingest wrote", async () => {
     seed(api, 3);
     const written: TerminationRecord[] = [];

@@ -14,7 +14,7 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { startLiveIngest } from "../../lib/ingest/live.ts";
 import { createMetrics } from "../../lib/metrics/registry.ts";
-import { startSandbox, type GroundTruth } from "../../lib/sandbox/index.ts";
+import { startSandbox } from "../../lib/sandbox/index.ts";
 import type { TerminationRecord } from "../../lib/tracker/record.ts";
 import { kubeConfigOf, until } from "./fixtures.ts";
 
@@ -35,26 +35,14 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
-
-
-/** What a record must agree on with the simulator's intent. */
-function intent(t: GroundTruth): object {
+/** What a record must agree on with the simulator's intent (both carry these fields). */
+function comparable(x: { pod: string; cause: string; outcome: string; gracePeriodSeconds: number | null; containers: readonly { name: string; exitCode: number | null }[] }): object {
   return {
-    pod: t.pod,
-    cause: t.cause,
-    outcome: t.outcome,
-    gracePeriodSeconds: t.gracePeriodSeconds,
-    containers: t.containers.map((c) => ({ name: c.name, exitCode: c.exitCode })).sort((a, b) => a.name.localeCompare(b.name)),
-  };
-}
-
-function observed(r: TerminationRecord): object {
-  return {
-    pod: r.pod,
-    cause: r.cause,
-    outcome: r.outcome,
-    gracePeriodSeconds: r.gracePeriodSeconds,
-    containers: r.containers.map((c) => ({ name: c.name, exitCode: c.exitCode })).sort((a, b) => a.name.localeCompare(b.name)),
+    pod: x.pod,
+    cause: x.cause,
+    outcome: x.outcome,
+    gracePeriodSeconds: x.gracePeriodSeconds,
+    containers: x.containers.map((c) => ({ name: c.name, exitCode: c.exitCode })).sort((a, b) => a.name.localeCompare(b.name)),
   };
 }
 
@@ -103,7 +91,7 @@ describe("live ingest against the sandbox", () => {
     expect([...uids].sort()).toEqual(truth.map((t) => t.podUid).sort());
 
     const byUid = new Map(written.map((r) => [r.podUid, r]));
-    expect(truth.map((t) => observed(byUid.get(t.podUid)!))).toEqual(truth.map(intent));
+    expect(truth.map((t) => comparable(byUid.get(t.podUid)!))).toEqual(truth.map(comparable));
     // None needed a fallback (expired entries, rewritten deadlines, stale deletes...).
     for (const r of written) expect(r.notes.filter((n) => n !== "no-final-status"), r.pod).toEqual([]);
   }, 30_000);
