@@ -2,7 +2,7 @@
 // exact watch sequence of a graceful delete, force delete, API eviction, node-pressure eviction.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../lib/sandbox/index.ts";
-import { getJson, podEvents, recordTraffic, until, type Seen } from "./helpers.ts";
+import { getJson, podEvents, recordTraffic, until, waitForEnds, type Seen } from "./helpers.ts";
 
 const SCENARIO = `
 name: termination
@@ -198,6 +198,7 @@ describe("node-pressure eviction", () => {
   it("no deletionTimestamp: Evicted, Killing, then Failed/Evicted with TerminationByKubelet and ContainerStatusUnknown; the object stays", async () => {
     await until(() => sb.groundTruth().some((g) => g.cause === "node-pressure" && g.endedAt !== null), 5000, "node pressure");
     const truth = sb.groundTruth().find((g) => g.cause === "node-pressure")!;
+    await waitForEnds(traffic.seen, [truth.podUid]); // the simulator knows before the watch delivers
     const pod = podEvents(traffic.seen, truth.pod).sort(byRv);
     expect(pod.every((s) => dts(s) === undefined && s.type !== "DELETED")).toBe(true);
     const final = pod.at(-1)!.object as Obj;
