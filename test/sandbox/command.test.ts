@@ -22,7 +22,8 @@ describe("runSandboxCommand", () => {
     try {
       await until(() => /http:\/\/127\.0\.0\.1:\d+\n/.test(out), 15_000, "the URL on stdout");
       const url = out.trim().split("\n")[0]!;
-      expect(err).toContain(`kubectl --server=${url} get pods -A -w`);
+      // stderr is a separate pipe: the hint may arrive after the URL.
+      await until(() => err.includes(`kubectl --server=${url} get pods -A -w`), 5_000, "the kubectl hint on stderr");
       const { status, body } = await getJson<{ items: unknown[] }>(`${url}/api/v1/pods`);
       expect(status).toBe(200);
       expect(body.items.length).toBeGreaterThan(5);
