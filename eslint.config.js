@@ -92,4 +92,44 @@ export default defineConfig(
       "@typescript-eslint/no-restricted-imports": trackerImportRule,
     },
   },
+  {
+    // Settings are parsed once (lib/env.ts) and passed down: nothing else reads the environment,
+    // so every setting is validated, documented in `serve --help`, and testable without globals.
+    files: ["**/*.{js,mjs,cjs,ts,tsx,mts}"],
+    ignores: ["lib/env.ts", "bin/**"],
+    rules: {
+      "no-restricted-properties": [
+        "error",
+        { object: "process", property: "env", message: "Read settings from lib/env.ts (parseSettings/processEnv), not process.env." },
+      ],
+      "no-restricted-imports": [
+        "error",
+        { paths: [{ name: "node:process", importNames: ["env"], message: "Read settings from lib/env.ts, not process.env." }, { name: "process", importNames: ["env"], message: "Read settings from lib/env.ts, not process.env." }] },
+      ],
+    },
+  },
+  {
+    // Pages and route handlers are thin: they call the store's read queries (lib/store/queries.ts)
+    // and never reach the drivers, the writer, ingest or the cluster on a page view.
+    files: ["app/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [{ name: "node:process", importNames: ["env"], message: "Read settings from lib/env.ts, not process.env." }],
+          patterns: [
+            {
+              regex: "(^|/)lib/store/(index|client|open|migrate|write|schema-engine|db)(\\.ts)?$",
+              message: "app/ reads through lib/store/queries.ts only.",
+            },
+            {
+              regex: "(^|/)lib/(sources|ingest|sandbox|server|cli|leader|env)(\\.ts)?(/|$)",
+              message: "app/ never reaches ingest, the cluster or the server: read through lib/store/queries.ts.",
+            },
+            { group: ["pg", "@prisma/*", "@electric-sql/*", "@kubernetes/client-node"], message: "app/ reads through lib/store/queries.ts only." },
+          ],
+        },
+      ],
+    },
+  },
 );

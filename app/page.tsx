@@ -1,6 +1,7 @@
-// The termination list: server-rendered on every request from the store (through lib/readers).
-import { isAppError } from "../lib/errors.ts";
-import { listTerminations, readerStoreOrNull, sourceInfo, type SourceInfo, type TerminationPage } from "../lib/readers/index.ts";
+// The termination list: server-rendered on every request, straight from the store's queries.
+import { load } from "../lib/errors.ts";
+import { sourceInfo, type SourceInfo } from "../lib/source-info.ts";
+import { findTerminations, openStoreKind } from "../lib/store/queries.ts";
 import type { TerminationRecord } from "../lib/tracker/record.ts";
 import { SourceBanner } from "./source-banner.tsx";
 
@@ -28,20 +29,9 @@ function sourceLabel(source: SourceInfo): string {
   return "";
 }
 
-type Loaded = { ok: true; page: TerminationPage } | { ok: false; message: string };
-
-async function load(): Promise<Loaded> {
-  try {
-    return { ok: true, page: await listTerminations() };
-  } catch (err) {
-    // Only AppError messages are meant for users; anything else stays generic.
-    return { ok: false, message: isAppError(err) ? err.message : "reading the store failed" };
-  }
-}
-
 export default async function TerminationsPage() {
-  const loaded = await load();
-  const backend = readerStoreOrNull();
+  const loaded = await load(findTerminations({ limit: 100 }));
+  const kind = openStoreKind();
 
   if (!loaded.ok) {
     return (
@@ -49,21 +39,22 @@ export default async function TerminationsPage() {
         <SourceBanner />
         <h1>Terminations</h1>
         <div className="notice error" role="alert">
-          <strong>Store unavailable.</strong> {loaded.message}. drainwatch may still be starting, or the
+          <strong>Store unavailable.</strong> {loaded.error.message}. drainwatch may still be starting, or the
           database is unreachable; this page shows the data as soon as the store answers.
         </div>
       </>
     );
   }
 
-  const items = loaded.page.items;
+  const items = loaded.value.items;
   return (
     <>
       <SourceBanner />
       <h1>Terminations</h1>
       <p className="meta">
-        {backend ? `cluster ${backend.cluster} · ${sourceLabel(sourceInfo())}${backend.kind === "pglite" ? "embedded database" : "PostgreSQL"} · ` : ""}
-        newest first{loaded.page.nextCursor ? ` · showing the latest ${items.length}` : ""}
+        {sourceLabel(sourceInfo())}
+        {kind === "pglite" ? "embedded database · " : kind === "postgres" ? "PostgreSQL · " : ""}
+        newest first{loaded.value.nextCursor ? ` · showing the latest ${items.length}` : ""}
       </p>
       {items.length === 0 ? (
         <div className="notice" data-testid="empty">

@@ -22,6 +22,7 @@ import { readCapture } from "../lib/sources/capture.ts";
 import { migrate, openStore, recordTerminations } from "../lib/store/index.ts";
 import type { TerminationRecord } from "../lib/tracker/record.ts";
 import { Tracker } from "../lib/tracker/tracker.ts";
+import { processEnv } from "../lib/env.ts";
 
 const file = process.argv[2];
 if (!file) {
@@ -29,7 +30,7 @@ if (!file) {
   process.exit(2);
 }
 // Records per recordTerminations call: what `replay` hands the store (pipeline batch size).
-const STORE_BATCH = Number(process.env.BENCH_STORE_BATCH ?? 500);
+const STORE_BATCH = Number(processEnv().BENCH_STORE_BATCH ?? 500);
 const rssMB = (): number => Math.round(process.resourceUsage().maxRSS / 1024); // maxRSS is in KiB
 const note = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
 
@@ -120,7 +121,7 @@ async function main(): Promise<void> {
   const evRatio = pipeRate / baseRate;
 
   // ---- 2. store vs COPY
-  const url = process.env.DATABASE_URL;
+  const url = processEnv().DATABASE_URL;
   let storeRate = NaN;
   let copyRate = NaN;
   let storeMs = NaN;

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Bundles the drainwatch CLI (lib/, TypeScript) into dist/cli/drainwatch.mjs with esbuild, so that
+# Bundles the drainwatch CLI (lib/, TypeScript) into dist/cli/main.mjs with esbuild, so that
 # production runs plain JavaScript: no tsx loader, whose extra isolate costs ~100 MiB of RSS.
 # npm packages stay external. The bundle sits two folders below the project root, like the
 # sources, so paths resolved from import.meta.url (sandbox scenarios, prisma/) still hold.
-# bin/drainwatch.mjs uses the bundle only while it is newer than every source file.
+# bin/drainwatch.mjs uses dist/cli/main.mjs only while it is newer than every source file.
 # Code splitting keeps the CLI's lazy imports lazy (replay never loads Next.js or client-node).
 # Usage: scripts/build-cli.sh [ENTRY OUTDIR]   (the bench bundles its own entry the same way)
 set -euo pipefail

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm test: self-sufficient on a fresh machine (Debian 12, Node 20, PostgreSQL 15 installed but
-# stopped). Installs deps if stale, generates the Prisma client, builds Next if stale, starts a
+# stopped). Installs deps if stale, runs `npm run build` (generate, CLI bundle, Next if stale), starts a
 # throwaway Postgres unless DATABASE_URL is set, then runs typecheck, lint and vitest. The last
 # line is always `N passed, N failed[, N skipped]` (typecheck and lint count as one test each).
 set -uo pipefail
@@ -47,15 +47,11 @@ fatal() {
 step "npm dependencies"
 bash scripts/ensure-deps.sh || fatal "npm ci failed"
 
-# 2. Prisma client.
-step "generate Prisma client"
-bash scripts/generate.sh || fatal "scripts/generate.sh failed"
-
-# 3. Next production build (the serve tests run it), only when stale.
-step "next build (if stale)"
-if ! bash scripts/build-ui.sh; then
+# 2. npm run build: Prisma client, compiled CLI, Next production build (the serve tests run them).
+step "npm run build"
+if ! bash scripts/build.sh; then
   failed=$((failed + 1))
-  failures+=("next build")
+  failures+=("npm run build")
 fi
 
 # 4. Database: a throwaway Postgres unless the caller gave one.

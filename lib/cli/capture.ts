@@ -6,10 +6,11 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { once } from "node:events";
 import { parseArgs } from "node:util";
 import type { KubeConfig } from "@kubernetes/client-node";
+import type { Settings } from "../env.ts";
 import { log } from "../log.ts";
 import { captureLine } from "../sources/live/capture-line.ts";
 import { startInformers, type InformerOptions, type LiveSource } from "../sources/live/informers.ts";
-import { loadKubeConfig } from "../sources/live/kubeconfig.ts";
+import { KubeConfigError, loadKubeConfig } from "../sources/live/kubeconfig.ts";
 import { UsageError, writeErr } from "./io.ts";
 
 export interface CaptureDeps {
@@ -22,7 +23,7 @@ export interface CaptureDeps {
   informers?: Omit<InformerOptions, "kubeConfig" | "namespaces">;
 }
 
-export async function runCapture(argv: string[], deps: CaptureDeps = {}): Promise<number> {
+export async function runCapture(settings: Settings, argv: string[], deps: CaptureDeps = {}): Promise<number> {
   let values: { namespace?: string[]; out?: string };
   try {
     ({ values } = parseArgs({
@@ -35,7 +36,13 @@ export async function runCapture(argv: string[], deps: CaptureDeps = {}): Promis
     throw new UsageError(`capture: ${(e as Error).message}`);
   }
 
-  const kc = deps.kubeConfig ?? loadKubeConfig()?.kubeConfig;
+  let kc = deps.kubeConfig;
+  try {
+    kc ??= loadKubeConfig({ env: settings.ingest })?.kubeConfig;
+  } catch (e) {
+    if (e instanceof KubeConfigError) throw new UsageError(e.message);
+    throw e;
+  }
   if (!kc) {
     writeErr("drainwatch capture: no cluster configured (set KUBECONFIG, run in a cluster, or create ~/.kube/config)\n");
     return 1;

@@ -1,18 +1,12 @@
 // `drainwatch migrate`: open the configured store, apply pending migrations, print their names.
-import { loadConfig, type Config } from "../config.ts";
+import type { Settings } from "../env.ts";
 import { migrate, openStore } from "../store/index.ts";
-import { UsageError, writeOut } from "./io.ts";
+import { writeOut } from "./io.ts";
 
-export async function migrateCommand(): Promise<number> {
-  let config: Config;
+export async function migrateCommand(settings: Settings): Promise<number> {
+  const store = await openStore({ databaseUrl: settings.store.DATABASE_URL, dataDir: settings.dataDir });
   try {
-    config = loadConfig();
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir });
-  try {
-    const { applied } = await migrate(store);
+    const { applied } = await migrate(store, { prismaDir: settings.store.DRAINWATCH_PRISMA_DIR });
     await writeOut(
       applied.length === 0
         ? `database is up to date (${store.kind})\n`

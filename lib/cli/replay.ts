@@ -1,7 +1,7 @@
 // `drainwatch replay FILE [FILE...] [--json] [--no-store]` (contract section 2).
 import { constants as fsc } from "node:fs";
 import { access, stat } from "node:fs/promises";
-import { loadConfig, type Config } from "../config.ts";
+import type { Settings } from "../env.ts";
 import { log } from "../log.ts";
 import { runIngest, type IngestSummary, type Problem } from "../pipeline/ingest.ts";
 import { readCapture } from "../sources/capture.ts";
@@ -29,19 +29,13 @@ async function checkReadable(file: string): Promise<void> {
   }
 }
 
-export async function replay(opts: ReplayOptions): Promise<number> {
+export async function replay(settings: Settings, opts: ReplayOptions): Promise<number> {
   if (opts.files.length === 0) throw new UsageError("replay: at least one FILE is required");
   for (const f of opts.files) await checkReadable(f);
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
 
   const tracker = new Tracker({
-    cluster: config.DRAINWATCH_CLUSTER,
-    settleMs: config.DRAINWATCH_SETTLE_SECONDS * 1000,
+    cluster: settings.ingest.DRAINWATCH_CLUSTER,
+    settleMs: settings.ingest.DRAINWATCH_SETTLE_SECONDS * 1000,
   });
 
   // Store: loaded lazily so that --no-store never loads Prisma/PGlite.
@@ -50,10 +44,10 @@ export async function replay(opts: ReplayOptions): Promise<number> {
   let storeSink: ((batch: TerminationRecord[]) => Promise<void>) | null = null;
   if (opts.store) {
     const storeMod = await import("../store/index.ts");
-    const store = await storeMod.openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir });
+    const store = await storeMod.openStore({ databaseUrl: settings.store.DATABASE_URL, dataDir: settings.dataDir });
     closeStore = () => store.close();
     try {
-      const { applied } = await storeMod.migrate(store);
+      const { applied } = await storeMod.migrate(store, { prismaDir: settings.store.DRAINWATCH_PRISMA_DIR });
       if (applied.length > 0) log.info({ applied }, "migrations applied");
     } catch (e) {
       await closeStore().catch(() => {});

@@ -51,7 +51,7 @@ export interface LeaderElection {
 }
 
 export function startLeaderElection(opts: LeaderElectionOptions): LeaderElection {
-  const namespace = opts.namespace ?? process.env.POD_NAMESPACE ?? "default";
+  const namespace = opts.namespace ?? "default";
   const name = opts.name ?? LEASE_NAME;
   const identity = opts.identity ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
   const durationMs = opts.leaseDurationMs ?? 12_000;

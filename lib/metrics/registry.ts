@@ -2,6 +2,7 @@
 // need isolation). /metrics serves `getMetrics().registry`. Names are part of the alert rules'
 // contract: add labels or metrics, never rename.
 import { Counter, Gauge, Registry } from "prom-client";
+import { remember } from "../remember.ts";
 
 export interface Metrics {
   readonly registry: Registry;
@@ -96,10 +97,8 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
   };
 }
 
-let processMetrics: Metrics | null = null;
-
-/** The process-wide metrics (created on first use). */
+/** The process-wide metrics, created on first use and shared by every copy of this module
+ * (Next's bundle included), so /metrics never serves a second, empty registry. */
 export function getMetrics(): Metrics {
-  processMetrics ??= createMetrics();
-  return processMetrics;
+  return remember("metrics", () => createMetrics());
 }

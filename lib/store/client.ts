@@ -3,14 +3,13 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PrismaClient } from "./generated/prisma/client";
-import { loadConfig } from "../config";
 import type { OpenStoreOptions, Store } from "./types";
 
 export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   const databaseUrl = opts.databaseUrl;
   if (databaseUrl) return openPostgres(databaseUrl, opts.poolSize ?? 10);
-  const dataDir = opts.dataDir ?? loadConfig().dataDir;
-  return openPGlite(path.join(path.resolve(dataDir), "pglite"));
+  // The data dir is a setting, not a file of this program: keep Next's file tracing off it.
+  return openPGlite(path.join(path.resolve(/* turbopackIgnore: true */ opts.dataDir ?? ".drainwatch"), "pglite"));
 }
 
 async function openPostgres(databaseUrl: string, max: number): Promise<Store> {

@@ -1,13 +1,17 @@
-// The store: the only code that talks to Postgres. Small verb-noun functions over a Store handle.
+// The store: the only code that talks to Postgres. Small verb-noun query functions; each takes an
+// optional Store last and otherwise uses the process-wide one (db.ts), so pages and route handlers
+// call them directly:
 //
+//   const { items, nextCursor } = await findTerminations({ namespace: "shop" });
+//
+// Opening and writing (serve, replay, tests):
 //   const store = await openStore({ databaseUrl });   // or {} for embedded PGlite in ./.drainwatch
 //   await migrate(store);
 //   await recordTerminations(store, records);
-//   const { items, nextCursor } = await findTerminations(store, { namespace: "shop" });
 //   await store.close();
-//
-// Pages that only read can import from "lib/store/read" (no driver, no generated client at runtime).
 export { openStore } from "./client";
+export { openMigratedStore } from "./open";
+export { getStore, openStoreKind, primeStore, storeUnavailableReason } from "./db";
 export { migrate, MIGRATION_LOCK_KEY } from "./migrate";
 export type { MigrateOptions } from "./migrate";
 export { recordTerminations, WRITE_BATCH_SIZE } from "./write";
@@ -15,7 +19,6 @@ export {
   findTerminations,
   getTermination,
   countTerminations,
-  InvalidQueryError,
   DEFAULT_LIMIT,
   MAX_LIMIT,
 } from "./read";

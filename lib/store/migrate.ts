@@ -2,21 +2,23 @@
 // checksums), through the WASM schema engine. On a Postgres server, a session advisory lock held on
 // a dedicated connection serializes replicas that start together: the second waits, then finds
 // nothing left to apply.
-import { createSchemaEngine, migrationsDir as defaultMigrationsDir, NO_FILTERS, readMigrationList } from "./schema-engine";
+import { createSchemaEngine, migrationsDir as defaultMigrationsDir, NO_FILTERS, projectPrismaDir, readMigrationList } from "./schema-engine";
 import type { Store } from "./types";
 
 /** pg_advisory_lock key for drainwatch migrations ("drnw"); distinct from Prisma's own 72707369. */
 export const MIGRATION_LOCK_KEY = 0x64726e77;
 
 export interface MigrateOptions {
-  /** Defaults to prisma/migrations of this checkout. */
+  /** Defaults to prisma/migrations of this checkout (or of `prismaDir`). */
   migrationsDir?: string;
+  /** DRAINWATCH_PRISMA_DIR: where prisma/ is when it is not beside the program. */
+  prismaDir?: string;
   /** How long to wait for another process's migration before giving up (default 10 min). */
   lockTimeoutMs?: number;
 }
 
 export async function migrate(store: Store, opts: MigrateOptions = {}): Promise<{ applied: string[] }> {
-  const migrationsList = readMigrationList(opts.migrationsDir ?? defaultMigrationsDir());
+  const migrationsList = readMigrationList(opts.migrationsDir ?? defaultMigrationsDir(projectPrismaDir(opts.prismaDir)));
   if (migrationsList.migrationDirectories.length === 0) {
     throw new Error(`no migrations found in ${migrationsList.baseDir}`);
   }

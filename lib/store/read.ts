@@ -1,16 +1,20 @@
 // Reading termination records back, exactly as they were written (contract section 3 JSON).
 // The record is assembled by Postgres (json_build_object) so that times come back as RFC 3339
 // millisecond strings, containers/events in their original order, in one round trip.
-import type { TerminationRecord } from "../tracker/record";
-import type { Store } from "./types";
+import { AppError } from "../errors.ts";
+import { terminationRecordSchema, type Cause, type Outcome, type TerminationRecord } from "../tracker/record.ts";
+import { getStore } from "./db.ts";
+import type { Store } from "./types.ts";
 
 export interface TerminationFilter {
   cluster?: string;
   namespace?: string;
   /** `{kind?, name}`, or a string: `"Kind/name"` (as the UI labels workloads) or just `"name"`. */
   workload?: { kind?: string; name: string } | string;
-  outcome?: string;
-  cause?: string;
+  /** One outcome or any of several. */
+  outcome?: Outcome | readonly Outcome[];
+  /** One cause or any of several. */
+  cause?: Cause | readonly Cause[];
   /** deleteRequestedAt >= since (records with an unknown deleteRequestedAt are then excluded). */
   since?: Date;
   /** deleteRequestedAt < until. */
@@ -32,15 +36,9 @@ export interface TerminationPage {
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
 
-/** A cursor that this store did not hand out (or a bad limit). Maps to HTTP 400. */
-export class InvalidQueryError extends Error {
-  constructor(
-    readonly parameter: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "InvalidQueryError";
-  }
+/** A 400 naming the parameter (a cursor this store did not hand out, a bad limit or date). */
+function invalid(parameter: string, message: string): AppError {
+  return new AppError("bad_request", `invalid query parameter "${parameter}": ${message}`, { parameter });
 }
 
 const ts = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -102,11 +100,15 @@ function whereClauses(f: TerminationFilter, p: Params): string[] {
     where.push(`w.name = ${p.add(wl.name)}`);
     if (wl.kind !== undefined) where.push(`w.kind = ${p.add(wl.kind)}`);
   }
-  if (f.outcome !== undefined) where.push(`t.outcome = ${p.add(f.outcome)}`);
-  if (f.cause !== undefined) where.push(`t.cause = ${p.add(f.cause)}`);
+  if (f.outcome !== undefined) where.push(`t.outcome = ANY(${p.add(asList(f.outcome))}::text[])`);
+  if (f.cause !== undefined) where.push(`t.cause = ANY(${p.add(asList(f.cause))}::text[])`);
   if (f.since !== undefined) where.push(`t.delete_requested_at >= ${p.add(isoDate(f.since, "since"))}::timestamptz`);
   if (f.until !== undefined) where.push(`t.delete_requested_at < ${p.add(isoDate(f.until, "until"))}::timestamptz`);
   return where;
+}
+
+function asList<T extends string>(v: T | readonly T[]): T[] {
+  return typeof v === "string" ? [v] : [...v];
 }
 
 function parseWorkload(w: NonNullable<TerminationFilter["workload"]>): { kind?: string; name: string } {
@@ -116,7 +118,7 @@ function parseWorkload(w: NonNullable<TerminationFilter["workload"]>): { kind?: 
 }
 
 function isoDate(d: Date, parameter: string): string {
-  if (!(d instanceof Date) || Number.isNaN(d.getTime())) throw new InvalidQueryError(parameter, `${parameter} is not a valid date`);
+  if (!(d instanceof Date) || Number.isNaN(d.getTime())) throw invalid(parameter, "not a valid date");
   return d.toISOString();
 }
 
@@ -142,16 +144,16 @@ function decodeCursor(s: string): Cursor {
   } catch {
     // fall through
   }
-  throw new InvalidQueryError("cursor", "cursor is not one this server handed out");
+  throw invalid("cursor", "not a cursor this server handed out");
 }
 
 /**
  * Newest first: deleteRequestedAt descending (unknown last), then podUid, then insertion order
  * (same podUid in two clusters). Keyset pagination: pass `nextCursor` back as `cursor`.
  */
-export async function findTerminations(store: Store, query: FindTerminationsQuery = {}): Promise<TerminationPage> {
+export async function findTerminations(query: FindTerminationsQuery = {}, store?: Store): Promise<TerminationPage> {
   const limit = query.limit ?? DEFAULT_LIMIT;
-  if (!Number.isInteger(limit) || limit < 1) throw new InvalidQueryError("limit", "limit must be a positive integer");
+  if (!Number.isInteger(limit) || limit < 1) throw invalid("limit", "must be a positive integer");
   const pageSize = Math.min(limit, MAX_LIMIT);
   const p = new Params();
   const where = whereClauses(query, p);
@@ -174,10 +176,11 @@ export async function findTerminations(store: Store, query: FindTerminationsQuer
   ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
   ORDER BY t.delete_requested_at DESC NULLS LAST, t.pod_uid, t.id
   LIMIT ${pageSize + 1}`;
-  const rows = await store.prisma.$queryRawUnsafe<{ rec: string; id: string; d: string | null }[]>(sql, ...p.values);
+  const db = await getStore(store);
+  const rows = await db.prisma.$queryRawUnsafe<{ rec: string; id: string; d: string | null }[]>(sql, ...p.values);
   const page = rows.slice(0, pageSize);
   const last = page[page.length - 1];
-  const items = page.map((r) => JSON.parse(r.rec) as TerminationRecord);
+  const items = page.map((r) => parseRecord(r.rec));
   const lastItem = items[items.length - 1];
   return {
     items,
@@ -186,27 +189,34 @@ export async function findTerminations(store: Store, query: FindTerminationsQuer
 }
 
 /** One record by pod UID; with several clusters holding that UID and no `cluster`, the newest. */
-export async function getTermination(store: Store, podUid: string, cluster?: string): Promise<TerminationRecord | null> {
+export async function getTermination(podUid: string, cluster?: string, store?: Store): Promise<TerminationRecord | null> {
   const p = new Params();
   const where = [`t.pod_uid = ${p.add(podUid)}`];
   if (cluster !== undefined) where.push(`c.name = ${p.add(cluster)}`);
-  const rows = await store.prisma.$queryRawUnsafe<{ rec: string }[]>(
+  const db = await getStore(store);
+  const rows = await db.prisma.$queryRawUnsafe<{ rec: string }[]>(
     `SELECT ${RECORD_JSON} AS rec ${FROM} WHERE ${where.join(" AND ")}
      ORDER BY t.delete_requested_at DESC NULLS LAST, t.id LIMIT 1`,
     ...p.values,
   );
   const row = rows[0];
-  return row ? (JSON.parse(row.rec) as TerminationRecord) : null;
+  return row ? parseRecord(row.rec) : null;
 }
 
 /** Number of stored records (matching `filter`, if given). */
-export async function countTerminations(store: Store, filter: TerminationFilter = {}): Promise<number> {
+export async function countTerminations(filter: TerminationFilter = {}, store?: Store): Promise<number> {
   const p = new Params();
   const where = whereClauses(filter, p);
   const needsJoin = filter.cluster !== undefined || filter.workload !== undefined;
-  const rows = await store.prisma.$queryRawUnsafe<{ n: number | bigint }[]>(
+  const db = await getStore(store);
+  const rows = await db.prisma.$queryRawUnsafe<{ n: number | bigint }[]>(
     `SELECT count(*)::int AS n ${needsJoin ? FROM : "FROM terminations t"} ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`,
     ...p.values,
   );
   return Number(rows[0]?.n ?? 0);
+}
+
+/** A stored record, checked against the record schema (a row that no longer fits is a bug to see, not to cast away). */
+function parseRecord(json: string): TerminationRecord {
+  return terminationRecordSchema.parse(JSON.parse(json));
 }

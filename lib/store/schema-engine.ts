@@ -43,10 +43,10 @@ export function loadSchemaEngineModule(): Promise<Bg> {
 
 export const NO_FILTERS: SchemaFilter = { externalTables: [], externalEnums: [] };
 
-/** Where this checkout keeps prisma/: found from this file, the env, or the working directory. */
-export function projectPrismaDir(): string {
+/** Where this checkout keeps prisma/: DRAINWATCH_PRISMA_DIR when given, else beside this file, else the working directory. */
+export function projectPrismaDir(explicit?: string): string {
   const candidates = [
-    process.env.DRAINWATCH_PRISMA_DIR,
+    explicit,
     safeModuleRelative("../../prisma"),
     path.resolve("prisma"),
   ];

@@ -20,7 +20,7 @@ export interface Store {
 export interface OpenStoreOptions {
   /** Postgres connection string; without it, an embedded PGlite in `<dataDir>/pglite`. */
   databaseUrl?: string;
-  /** Defaults to loadConfig().dataDir (./.drainwatch). */
+  /** DRAINWATCH_DATA_DIR (default ./.drainwatch). */
   dataDir?: string;
   /** Max connections of the pg pool (default 10). */
   poolSize?: number;

@@ -6,6 +6,7 @@
 // and the children of both written in the same statement.
 // Cluster, workload and revision ids are resolved first (upserted when new) and cached per store
 // after commit. Everything of one call runs in one transaction.
+import { sqlState } from "../errors.ts";
 import { createHash } from "node:crypto";
 import type { TerminationRecord } from "../tracker/record";
 import type { Store } from "./types";
@@ -233,16 +234,12 @@ class VanishedError extends Error {
   }
 }
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? `${err.message} ${JSON.stringify((err as { meta?: unknown }).meta ?? null)}` : "";
-}
-
 function isForeignKeyViolation(err: unknown): boolean {
-  return errorText(err).includes("23503");
+  return sqlState(err) === "23503";
 }
 
 function isUniqueViolation(err: unknown): boolean {
-  return errorText(err).includes("23505");
+  return sqlState(err) === "23505";
 }
 
 async function writeAll(store: Store, records: TerminationRecord[]): Promise<{ written: number }> {

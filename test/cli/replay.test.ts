@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase, sql } from "../helpers/db.ts";
+import { processEnv } from "../../lib/env.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const BIN = path.join(ROOT, "bin/drainwatch.mjs");
@@ -30,7 +31,7 @@ function cli(args: string[], env: Record<string, string | undefined> = {}, cwd =
   return new Promise((resolve, reject) => {
     const merged = Object.fromEntries(
       Object.entries({
-        ...process.env,
+        ...processEnv(),
         NEXT_TELEMETRY_DISABLED: "1",
         CHECKPOINT_DISABLE: "1",
         DRAINWATCH_DATA_DIR: path.join(tmp, "data"),

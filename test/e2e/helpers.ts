@@ -8,6 +8,7 @@ import path from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { kubeconfig } from "../../lib/sandbox/index.ts";
 import { sql } from "../helpers/db.ts";
+import { processEnv } from "../../lib/env.ts";
 
 export const root = path.resolve(import.meta.dirname, "..", "..");
 const BIN = path.join(root, "bin", "drainwatch.mjs");
@@ -85,7 +86,7 @@ export function killAll(): void {
 export async function startServe(env: Record<string, string | undefined>, args: string[] = []): Promise<Served> {
   const port = await freePort();
   const childEnv: NodeJS.ProcessEnv = {
-    ...Object.fromEntries(Object.entries({ ...process.env, ...env }).filter(([, v]) => v !== undefined)),
+    ...Object.fromEntries(Object.entries({ ...processEnv(), ...env }).filter(([, v]) => v !== undefined)),
     NODE_ENV: "production",
     HOST: "127.0.0.1",
     PORT: String(port),

@@ -33,6 +33,7 @@ import {
   type Row,
   type Served,
 } from "./helpers.ts";
+import { processEnv } from "../../lib/env.ts";
 
 const execFileP = promisify(execFile);
 
@@ -121,7 +122,26 @@ async function allRecorded(dbUrl: string, truth: () => GroundTruth[]): Promise<b
 }
 
 describe("serve with live ingest", () => {
-  it("without any kubeconfig starts the sandbox, gets ready, records terminations and says it is a sandbox", async () => {
+  it("never puts simulated data in a real database by accident: a bad KUBECONFIG, or no cluster with DATABASE_URL, exits 2", async () => {
+    const dbUrl = await database();
+    const dir = tempDir("dw-e2e-badkube-");
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    fs.mkdirSync(path.join(dir, "home"));
+    const base = { DATABASE_URL: dbUrl, HOME: path.join(dir, "home"), KUBERNETES_SERVICE_HOST: undefined, KUBERNETES_SERVICE_PORT: undefined };
+    for (const [kubeconfig, want] of [
+      [path.join(dir, "no-such-kubeconfig"), /invalid setting KUBECONFIG: .*no-such-kubeconfig does not exist/],
+      ["/etc/passwd", /invalid setting KUBECONFIG: \/etc\/passwd is not a kubeconfig|invalid setting KUBECONFIG: \/etc\/passwd names no/],
+      [undefined, /no cluster to watch.*--sandbox/],
+    ] as const) {
+      const s = await serve({ ...base, KUBECONFIG: kubeconfig });
+      const exit = await Promise.race([s.exited, new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
+      expect(exit, s.output()).toEqual({ code: 2, signal: null });
+      expect(s.output()).toMatch(want);
+    }
+    expect(await rows(dbUrl).catch(() => [])).toEqual([]);
+  }, 60_000);
+
+  it("--sandbox with a database ingests the sandbox, stamps cluster `sandbox`, and says it is a sandbox", async () => {
     const dbUrl = await database();
     const dir = tempDir("dw-e2e-nokube-");
     cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -129,18 +149,23 @@ describe("serve with live ingest", () => {
     // The file says timeScale 1; DRAINWATCH_SANDBOX_TIME_SCALE overrides it.
     const scenarioFile = path.join(dir, "scenario.yaml");
     fs.writeFileSync(scenarioFile, scenarioYaml({ timeScale: 1, offsetSeconds: 100 }));
-    const s = await serve({
-      DATABASE_URL: dbUrl,
-      HOME: path.join(dir, "home"),
-      KUBECONFIG: path.join(dir, "no-such-kubeconfig"),
-      KUBERNETES_SERVICE_HOST: undefined,
-      KUBERNETES_SERVICE_PORT: undefined,
-      DRAINWATCH_SANDBOX_SCENARIO: scenarioFile,
-      DRAINWATCH_SANDBOX_TIME_SCALE: String(TIME_SCALE),
-      DRAINWATCH_NAMESPACES: "shop",
-      DRAINWATCH_SETTLE_SECONDS: "0.5",
-      DRAINWATCH_SHUTDOWN_DELAY_SECONDS: "0.3",
-    });
+    const s = await startServe(
+      {
+        DATABASE_URL: dbUrl,
+        HOME: path.join(dir, "home"),
+        KUBECONFIG: undefined,
+        KUBERNETES_SERVICE_HOST: undefined,
+        KUBERNETES_SERVICE_PORT: undefined,
+        DRAINWATCH_CLUSTER: "prod-eu",
+        DRAINWATCH_SANDBOX_SCENARIO: scenarioFile,
+        DRAINWATCH_SANDBOX_TIME_SCALE: String(TIME_SCALE),
+        DRAINWATCH_NAMESPACES: "shop",
+        DRAINWATCH_SETTLE_SECONDS: "0.5",
+        DRAINWATCH_SHUTDOWN_DELAY_SECONDS: "0.3",
+      },
+      ["--sandbox"],
+    );
+    cleanups.push(() => void (s.hasExited() ? undefined : s.child.kill("SIGKILL")));
     await until("/readyz 200", () => isReady(s), 40_000, [s]);
     expect(s.output()).toContain("SANDBOX cluster");
     expect(await metric(s, "drainwatch_leader")).toBe(1);
@@ -162,6 +187,8 @@ describe("serve with live ingest", () => {
       if (t.requested && t.deleted) expect(t.deleted.getTime() - t.requested.getTime(), t.pod).toBeGreaterThanOrEqual(0);
     }
     expect(times.some((t) => t.lag !== null)).toBe(true);
+    const clusters = await sql<{ name: string }>(dbUrl, "SELECT DISTINCT c.name FROM terminations t JOIN clusters c ON c.id = t.cluster_id");
+    expect(clusters).toEqual([{ name: "sandbox" }]);
 
     const page = await get(`${s.base}/`);
     expect(page.status).toBe(200);
@@ -346,7 +373,7 @@ interface OwnPostgres {
   dispose(): Promise<void>;
 }
 
-const PG_BIN = process.env.PG_BIN ?? "/usr/lib/postgresql/15/bin";
+const PG_BIN = processEnv().PG_BIN ?? "/usr/lib/postgresql/15/bin";
 
 /** test/helpers/postgres-server.sh in a bash child that lives as long as the cluster should. */
 async function ownPostgres(): Promise<OwnPostgres> {

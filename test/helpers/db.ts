@@ -5,9 +5,10 @@ import pg from "pg";
 import { openStore } from "../../lib/store/client";
 import { migrate } from "../../lib/store/migrate";
 import type { Store } from "../../lib/store/types";
+import { processEnv } from "../../lib/env.ts";
 
 export function serverUrl(): string {
-  const url = process.env.DATABASE_URL;
+  const url = processEnv().DATABASE_URL;
   if (!url) {
     throw new Error(
       "DATABASE_URL is not set: store tests need a Postgres server (run them through `npm test`, " +

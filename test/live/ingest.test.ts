@@ -1,5 +1,6 @@
 // Live ingest end to end against the fake API server: restart mid-termination, capture → replay
 // equivalence (through the shared pipeline and through `drainwatch capture`), leader gating.
+import { defaultSettings } from "../../lib/env.ts";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -167,7 +168,7 @@ describe("live ingest", () => {
     const live = ingest(written);
     const file = path.join(dir, "cli.ndjson");
     const stop = new AbortController();
-    const capturing = runCapture(["--out", file], { kubeConfig: api.kubeConfig(), signal: stop.signal, informers: { log: quiet, metrics: createMetrics() } });
+    const capturing = runCapture(defaultSettings(), ["--out", file], { kubeConfig: api.kubeConfig(), signal: stop.signal, informers: { log: quiet, metrics: createMetrics() } });
     expect(await live.waitForSync(5000)).toBe(true);
     await until(() => api.openWatches("pods") === 2, 3000, "both watching pods");
     await sleep(100);

@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadKubeConfig } from "../../lib/sources/live/kubeconfig.ts";
+import { processEnv } from "../../lib/env.ts";
+import { KubeConfigError, loadKubeConfig } from "../../lib/sources/live/kubeconfig.ts";
 
 const yaml = (server: string, ns?: string): string =>
   [
@@ -32,8 +33,16 @@ describe("loadKubeConfig", () => {
   it("returns null when nothing is configured", () => {
     dir = mkdtempSync(path.join(os.tmpdir(), "dw-kc-"));
     expect(loadKubeConfig({ env: {}, homeDir: dir })).toBeNull();
-    // A KUBECONFIG naming missing files configures nothing either.
-    expect(loadKubeConfig({ env: { KUBECONFIG: path.join(dir, "missing") }, homeDir: dir })).toBeNull();
+  });
+
+  it("refuses a KUBECONFIG that is set but missing or not a kubeconfig (never a silent fallback)", () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), "dw-kc-"));
+    const missing = path.join(dir, "missing");
+    expect(() => loadKubeConfig({ env: { KUBECONFIG: missing }, homeDir: dir })).toThrow(KubeConfigError);
+    expect(() => loadKubeConfig({ env: { KUBECONFIG: missing }, homeDir: dir })).toThrow(/KUBECONFIG: .*missing does not exist/);
+    const junk = path.join(dir, "passwd");
+    writeFileSync(junk, "root:x:0:0:root:/root:/bin/bash\n");
+    expect(() => loadKubeConfig({ env: { KUBECONFIG: junk }, homeDir: dir })).toThrow(/KUBECONFIG/);
   });
 
   it("uses KUBECONFIG's current context", () => {
@@ -61,20 +70,21 @@ describe("loadKubeConfig", () => {
     mkdirSync(sa, { recursive: true });
     writeFileSync(path.join(sa, "token"), "tok");
     writeFileSync(path.join(sa, "namespace"), "drainwatch\n");
-    const saved = { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT };
-    // client-node's loadFromCluster reads these from process.env itself.
-    process.env.KUBERNETES_SERVICE_HOST = "10.96.0.1";
-    process.env.KUBERNETES_SERVICE_PORT = "443";
+    const env = processEnv();
+    const saved = { host: env.KUBERNETES_SERVICE_HOST, port: env.KUBERNETES_SERVICE_PORT };
+    // client-node's loadFromCluster reads these from the process environment itself.
+    env.KUBERNETES_SERVICE_HOST = "10.96.0.1";
+    env.KUBERNETES_SERVICE_PORT = "443";
     try {
-      const src = loadKubeConfig({ env: process.env, homeDir: dir, serviceAccountPrefix: dir });
+      const src = loadKubeConfig({ env: { KUBERNETES_SERVICE_HOST: env.KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT: env.KUBERNETES_SERVICE_PORT }, homeDir: dir, serviceAccountPrefix: dir });
       expect(src?.from).toBe("in-cluster");
       expect(src?.namespace).toBe("drainwatch");
       expect(src?.kubeConfig.getCurrentCluster()?.server).toBe("https://10.96.0.1:443");
     } finally {
-      if (saved.host === undefined) delete process.env.KUBERNETES_SERVICE_HOST;
-      else process.env.KUBERNETES_SERVICE_HOST = saved.host;
-      if (saved.port === undefined) delete process.env.KUBERNETES_SERVICE_PORT;
-      else process.env.KUBERNETES_SERVICE_PORT = saved.port;
+      if (saved.host === undefined) delete env.KUBERNETES_SERVICE_HOST;
+      else env.KUBERNETES_SERVICE_HOST = saved.host;
+      if (saved.port === undefined) delete env.KUBERNETES_SERVICE_PORT;
+      else env.KUBERNETES_SERVICE_PORT = saved.port;
     }
   });
 });

@@ -9,6 +9,7 @@
 // latency (a few wall ms = tens of virtual ms at timeScale 0.05): deletedAt (when the DELETED
 // event was seen), endpointsUnreadyAt and endpointLagSeconds (when the EndpointSlice change was
 // seen). Those are checked to agree within OBSERVATION_SLACK_MS.
+import { defaultSettings } from "../../lib/env.ts";
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -85,7 +86,7 @@ describe("capture against the sandbox", () => {
     cleanups.push(() => li.stop({ flushTimeoutMs: 2000 }));
 
     const stopCapture = new AbortController();
-    const capture = runCapture(["--out", file], { kubeConfig: kubeConfigOf(sb), signal: stopCapture.signal, informers: { clock, metrics: createMetrics(), log: quiet } });
+    const capture = runCapture(defaultSettings(), ["--out", file], { kubeConfig: kubeConfigOf(sb), signal: stopCapture.signal, informers: { clock, metrics: createMetrics(), log: quiet } });
     cleanups.push(() => {
       stopCapture.abort();
       return capture;

@@ -1,17 +1,12 @@
-// lib/errors (one code → status table, nothing internal leaks) and the lib/readers slot.
+// lib/errors (one code → status table, nothing internal leaks, database errors classified by the
+// driver's fields) and the process-wide data layer (lib/store/db.ts, lib/remember.ts).
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { AppError, ERROR_STATUS, errorResponse, toErrorBody } from "../../lib/errors.ts";
-import {
-  listTerminations,
-  readTermination,
-  readerStore,
-  setReaderStore,
-  setSourceInfo,
-  sourceInfo,
-  storeInfo,
-  type ReaderBackend,
-} from "../../lib/readers/index.ts";
+import { AppError, ERROR_STATUS, errorResponse, isDatabaseUnreachable, load, route, sqlState, toErrorBody } from "../../lib/errors.ts";
+import { remember } from "../../lib/remember.ts";
+import { setSourceInfo, sourceInfo } from "../../lib/source-info.ts";
+import { countTerminations, findTerminations, getStore, openStore, primeStore, storeUnavailableReason, type Store } from "../../lib/store/index.ts";
+import { migratedStore, serverUrl } from "../helpers/db.ts";
 
 describe("lib/errors", () => {
   it("maps every code to its HTTP status through one table", () => {
@@ -43,64 +38,83 @@ describe("lib/errors", () => {
     expect(body.error.message).toContain('"limit"');
   });
 
-  it("builds a JSON Response", async () => {
-    const res = errorResponse(new AppError("not_found", "no termination with podUid \"x\""));
+  it("builds a JSON Response, and route() wraps a handler's errors into it", async () => {
+    const res = errorResponse(new AppError("not_found", 'no termination with podUid "x"'));
     expect(res.status).toBe(404);
     expect(res.headers.get("content-type")).toContain("application/json");
     expect(await res.json()).toEqual({ error: { code: "not_found", message: 'no termination with podUid "x"' } });
+    const handler = route(async (n: number) => {
+      if (n < 0) throw new AppError("bad_request", 'invalid query parameter "n"');
+      return Response.json({ n });
+    });
+    expect(await (await handler(1)).json()).toEqual({ n: 1 });
+    expect((await handler(-1)).status).toBe(400);
   });
 });
 
-describe("lib/readers", () => {
-  afterEach(() => setReaderStore(null));
-
-  it("is unavailable until serve() provides the store", async () => {
-    setReaderStore(null);
-    expect(() => readerStore()).toThrowError(AppError);
-    await expect(listTerminations()).rejects.toMatchObject({ code: "unavailable" });
+describe("database errors, by SQLSTATE and the adapter's kind (real Postgres)", () => {
+  let store: Store | null = null;
+  afterEach(async () => {
+    await store?.close();
+    store = null;
   });
 
-  it("reads through the provided backend via a process-wide slot", async () => {
-    const queries: unknown[] = [];
-    const backend: ReaderBackend = {
-      kind: "pglite",
-      cluster: "default",
-      ping: async () => true,
-      findTerminations: async (q) => {
-        queries.push(q);
-        return { items: [], nextCursor: null };
-      },
-      getTermination: async () => null,
-      countTerminations: async () => 0,
-    };
-    setReaderStore(backend);
-    // The slot lives on globalThis (Next bundles its own copy of lib/readers).
-    expect(Object.getOwnPropertySymbols(globalThis).map(String)).toContain("Symbol(drainwatch.readers.backend)");
-    expect(await listTerminations({ namespace: "shop" })).toEqual({ items: [], nextCursor: null });
-    expect(queries).toEqual([{ limit: 100, namespace: "shop" }]);
-    await expect(readTermination("nope")).rejects.toMatchObject({ code: "not_found" });
+  it("reads the SQLSTATE of a rejected statement and tells it from an unreachable server", async () => {
+    store = await openStore({ databaseUrl: serverUrl() });
+    const unique = await store.prisma
+      .$executeRawUnsafe("CREATE TEMP TABLE dw_probe (a int PRIMARY KEY); INSERT INTO dw_probe VALUES (1), (1)")
+      .catch((e: unknown) => e);
+    expect(sqlState(unique)).toBe("23505");
+    expect(isDatabaseUnreachable(unique)).toBe(false);
+    expect(toErrorBody(unique).status).toBe(500);
+    const div = await store.prisma.$queryRawUnsafe("SELECT 1/0").catch((e: unknown) => e);
+    expect(sqlState(div)).toBe("22012");
+
+    const dead = await openStore({ databaseUrl: "postgresql://nobody@127.0.0.1:1/none" });
+    const down = await dead.prisma.$queryRawUnsafe("SELECT 1").catch((e: unknown) => e);
+    await dead.close();
+    expect(isDatabaseUnreachable(down)).toBe(true);
+    expect(toErrorBody(down)).toEqual({ status: 503, body: { error: { code: "unavailable", message: "the database is not answering" } } });
+  });
+});
+
+describe("the process-wide store (pages and route handlers call queries directly)", () => {
+  afterEach(() => primeStore(null));
+
+  it("remember() keeps one instance per key on globalThis (Next's bundled copies share it)", () => {
+    const a = remember("test-remember", () => ({ n: 1 }));
+    const b = remember("test-remember", () => ({ n: 2 }));
+    expect(b).toBe(a);
+    expect(Object.getOwnPropertySymbols(globalThis).map(String)).toContain("Symbol(drainwatch.test-remember)");
   });
 
-  it("storeInfo() says where terminations come from (sandbox or a real cluster)", async () => {
-    setSourceInfo(null);
-    const base: ReaderBackend = {
-      kind: "postgres",
-      cluster: "prod",
-      ping: async () => true,
-      findTerminations: async () => ({ items: [], nextCursor: null }),
-      getTermination: async () => null,
-      countTerminations: async () => 7,
-    };
-    setReaderStore(base);
-    expect(await storeInfo()).toEqual({ kind: "postgres", cluster: "prod", source: { kind: "none" }, count: 7 });
-    // Known before the store opens (the page's banner does not wait for the database)…
-    setReaderStore(null);
+  it("answers unavailable, with serve's reason, while serve has no open store", async () => {
+    primeStore(null, "cannot open the database: connection refused");
+    expect(storeUnavailableReason()).toBe("cannot open the database: connection refused");
+    await expect(findTerminations()).rejects.toMatchObject({ code: "unavailable", message: "cannot open the database: connection refused" });
+    const loaded = await load(countTerminations());
+    expect(loaded).toEqual({ ok: false, error: { code: "unavailable", message: "cannot open the database: connection refused" } });
+  });
+
+  it("queries the store serve primed, without being handed it", async () => {
+    const { store, cleanup } = await migratedStore();
+    try {
+      primeStore(store);
+      expect(await getStore()).toBe(store);
+      expect(storeUnavailableReason()).toBeNull();
+      const n = await countTerminations();
+      expect(n).toBe(await countTerminations({}, store));
+      expect(await load(findTerminations({ limit: 1 }))).toMatchObject({ ok: true });
+    } finally {
+      primeStore(null);
+      await cleanup();
+    }
+  });
+
+  it("says where terminations come from (set by serve before the store opens)", () => {
     setSourceInfo({ kind: "sandbox", scenario: "demo", url: "http://127.0.0.1:1" });
     expect(sourceInfo()).toEqual({ kind: "sandbox", scenario: "demo", url: "http://127.0.0.1:1" });
-    // …and reported with the store once it is there.
-    setSourceInfo({ kind: "kubernetes", from: "in-cluster", server: "https://10.0.0.1:443" });
-    setReaderStore(base);
-    expect((await storeInfo()).source).toEqual({ kind: "kubernetes", from: "in-cluster", server: "https://10.0.0.1:443" });
-    setSourceInfo(null);
+    setSourceInfo({ kind: "none" });
+    expect(sourceInfo()).toEqual({ kind: "none" });
   });
 });

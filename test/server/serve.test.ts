@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate, openStore, recordTerminations, type Store } from "../../lib/store/index.ts";
 import { terminationRecordSchema, type TerminationRecord } from "../../lib/tracker/record.ts";
 import { freePort } from "../e2e/helpers.ts";
+import { processEnv } from "../../lib/env.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 const BIN = path.join(root, "bin", "drainwatch.mjs");
@@ -23,7 +24,7 @@ function requireBuild(): void {
 }
 
 function requireDatabaseUrl(): string {
-  const url = process.env.DATABASE_URL;
+  const url = processEnv().DATABASE_URL;
   if (!url) {
     throw new Error("DATABASE_URL is not set: run the tests through `npm test`, which starts a throwaway Postgres.");
   }
@@ -44,7 +45,7 @@ async function startServe(env: Record<string, string | undefined>, args: string[
   const port = await freePort();
   // `undefined` in env removes the variable; vitest's NODE_ENV=test is replaced (serve is production).
   const childEnv: NodeJS.ProcessEnv = {
-    ...Object.fromEntries(Object.entries({ ...process.env, ...env }).filter(([, v]) => v !== undefined)),
+    ...Object.fromEntries(Object.entries({ ...processEnv(), ...env }).filter(([, v]) => v !== undefined)),
     NODE_ENV: "production",
   };
   childEnv.HOST = "127.0.0.1";

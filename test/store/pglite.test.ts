@@ -31,10 +31,10 @@ describe("PGlite store", () => {
 
       expect(await recordTerminations(store, records)).toEqual({ written: 3 });
       expect(await recordTerminations(store, records)).toEqual({ written: 0 });
-      for (const r of records) expect(await getTermination(store, r.podUid)).toStrictEqual(r);
-      const page = await findTerminations(store, { limit: 2 });
+      for (const r of records) expect(await getTermination(r.podUid, undefined, store)).toStrictEqual(r);
+      const page = await findTerminations({ limit: 2 }, store);
       expect(page.items.map((r) => r.podUid)).toEqual([cleanRecord().podUid, sigkillRecord().podUid]);
-      const rest = await findTerminations(store, { limit: 2, cursor: page.nextCursor! });
+      const rest = await findTerminations({ limit: 2, cursor: page.nextCursor! }, store);
       expect(rest.items.map((r) => r.podUid)).toEqual([unknownRecord().podUid]);
       expect(rest.nextCursor).toBeNull();
     } finally {
@@ -47,11 +47,11 @@ describe("PGlite store", () => {
     const store = await openStore({ dataDir });
     try {
       expect(await migrate(store)).toEqual({ applied: [] });
-      expect(await countTerminations(store)).toBe(3);
-      for (const r of records) expect(await getTermination(store, r.podUid)).toStrictEqual(r);
+      expect(await countTerminations({}, store)).toBe(3);
+      for (const r of records) expect(await getTermination(r.podUid, undefined, store)).toStrictEqual(r);
       const updated = cleanRecord({ outcome: "sigterm", notes: ["late-update"] });
       expect(await recordTerminations(store, [updated])).toEqual({ written: 1 });
-      expect(await getTermination(store, updated.podUid)).toStrictEqual(updated);
+      expect(await getTermination(updated.podUid, undefined, store)).toStrictEqual(updated);
     } finally {
       await store.close();
     }

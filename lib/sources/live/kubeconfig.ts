@@ -18,27 +18,40 @@ export interface KubeConfigSource {
 }
 
 export interface LoadKubeConfigOptions {
-  env?: Record<string, string | undefined>;
+  /** The ingest settings that locate a cluster (lib/env.ts). */
+  env: { KUBECONFIG?: string | undefined; KUBERNETES_SERVICE_HOST?: string | undefined; KUBERNETES_SERVICE_PORT?: string | undefined };
   homeDir?: string;
   /** Prefix for the service-account files (tests). */
   serviceAccountPrefix?: string;
 }
 
-/** Throws when a configured kubeconfig is unreadable or invalid (a configuration error to report). */
-export function loadKubeConfig(opts: LoadKubeConfigOptions = {}): KubeConfigSource | null {
-  const env = opts.env ?? process.env;
+/** A KUBECONFIG that is set but cannot be used: a configuration error (exit 2), never a reason
+ * to fall back to the sandbox's simulated data. */
+export class KubeConfigError extends Error {
+  override readonly name = "KubeConfigError";
+}
+
+/** Throws KubeConfigError when KUBECONFIG is set but a file is missing, unreadable or invalid. */
+export function loadKubeConfig(opts: LoadKubeConfigOptions): KubeConfigSource | null {
+  const { env } = opts;
 
   // An explicit KUBECONFIG wins over the in-cluster account, as in kubectl: whoever set it meant it.
-  const files = (env.KUBECONFIG ?? "").split(path.delimiter).filter((f) => f.length > 0 && existsSync(f));
+  const files = (env.KUBECONFIG ?? "").split(path.delimiter).filter((f) => f.length > 0);
   if (files.length > 0) {
     const kc = new KubeConfig();
-    kc.loadFromFile(files[0]!);
-    for (const f of files.slice(1)) {
-      const more = new KubeConfig();
-      more.loadFromFile(f);
-      kc.mergeConfig(more, true);
-    }
-    return usable(kc, "kubeconfig-env");
+    files.forEach((f, i) => {
+      const one = i === 0 ? kc : new KubeConfig();
+      if (!existsSync(f)) throw new KubeConfigError(`invalid setting KUBECONFIG: ${f} does not exist`);
+      try {
+        one.loadFromFile(f);
+      } catch (e) {
+        throw new KubeConfigError(`invalid setting KUBECONFIG: ${f} is not a kubeconfig (${(e as Error).message.split("\n")[0]})`);
+      }
+      if (one !== kc) kc.mergeConfig(one, true);
+    });
+    const found = usable(kc, "kubeconfig-env");
+    if (!found) throw new KubeConfigError(`invalid setting KUBECONFIG: ${files.join(path.delimiter)} names no current context with a cluster server`);
+    return found;
   }
 
   const prefix = opts.serviceAccountPrefix ?? "";

@@ -1,0 +1,186 @@
+// Every setting drainwatch reads from its environment: one zod schema in sections, parsed once by
+// the CLI entry and passed down. Nothing else reads process.env (ESLint enforces it), so a new
+// setting is one line here and shows up in `drainwatch serve --help`, which is generated from
+// these schemas and cannot drift from them.
+//
+// Rules every setting follows: an empty value means unset (the default), never 0 or ""; an
+// invalid value is a usage error (exit 2) naming the variable and what is allowed.
+import path from "node:path";
+import { z } from "zod";
+
+/** A whole number of seconds (or a decimal one, when `decimals`) within [min, max]. */
+function seconds(min: number, max: number, opts: { decimals?: boolean } = {}) {
+  const what = `${opts.decimals ? "a number" : "a whole number"} of seconds from ${min} to ${max}`;
+  return z
+    .string()
+    .trim()
+    .regex(opts.decimals ? /^\d+(\.\d+)?$/ : /^\d+$/, `must be ${what}`)
+    .transform(Number)
+    .pipe(z.number().min(min, `must be ${what}`).max(max, `must be ${what}`));
+}
+
+function integer(min: number, max: number, unit = "") {
+  const what = `a whole number${unit} from ${min} to ${max}`;
+  return z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `must be ${what}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be ${what}`).max(max, `must be ${what}`));
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+const server = z.object({
+  HOST: z.string().default("127.0.0.1").describe("listen address of `serve`"),
+  PORT: integer(0, 65535).default(3000).describe("listen port of `serve` (0: any free port)"),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default("info").describe("log level (JSON lines on stderr)"),
+  DRAINWATCH_SHUTDOWN_DELAY_SECONDS: seconds(0, 60, { decimals: true })
+    .default(2)
+    .describe("on SIGTERM, keep serving this long with /readyz failing (endpoints stop routing here)"),
+  DRAINWATCH_SHUTDOWN_TIMEOUT_SECONDS: seconds(0, 120, { decimals: true })
+    .default(10)
+    .describe("then wait at most this long for in-flight requests"),
+  DRAINWATCH_SHUTDOWN_FLUSH_SECONDS: seconds(0, 60, { decimals: true })
+    .default(10)
+    .describe("budget for writing finished records when ingest stops"),
+});
+
+const store = z.object({
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// or postgresql:// URL" })
+    .optional()
+    .describe("Postgres connection string; unset: an embedded database (PGlite) in DRAINWATCH_DATA_DIR"),
+  DRAINWATCH_DATA_DIR: z.string().default(".drainwatch").describe("where the embedded database lives"),
+  DRAINWATCH_PRISMA_DIR: z
+    .string()
+    .optional()
+    .describe("the prisma/ folder (schema and migrations) when it is not beside the program"),
+});
+
+const ingest = z.object({
+  DRAINWATCH_CLUSTER: z
+    .string()
+    .regex(DNS_SUBDOMAIN, "must be a DNS-1123 name (lower case letters, digits, '-', '.')")
+    .default("default")
+    .describe("cluster name stamped on records (the sandbox's are always `sandbox`)"),
+  DRAINWATCH_SETTLE_SECONDS: seconds(0, 3600, { decimals: true })
+    .default(5)
+    .describe("how long a finished termination waits for late events and status"),
+  DRAINWATCH_NAMESPACES: z
+    .string()
+    .default("")
+    .transform((s) => [...new Set(s.split(",").map((n) => n.trim()).filter((n) => n.length > 0))])
+    .pipe(z.array(z.string().regex(DNS_LABEL, "must be a comma-separated list of namespace names")))
+    .describe("comma-separated namespaces to watch; unset: all"),
+  DRAINWATCH_WATCH_SILENCE_SECONDS: seconds(1, 86_400)
+    .default(300)
+    .describe("a watch with no event or bookmark for this long is reconnected"),
+  KUBECONFIG: z
+    .string()
+    .optional()
+    .describe("kubeconfig file(s) of the cluster to watch; every file named must exist; unset: in-cluster, then ~/.kube/config"),
+  KUBERNETES_SERVICE_HOST: z.string().optional().describe("set by Kubernetes inside a pod (in-cluster configuration)"),
+  KUBERNETES_SERVICE_PORT: z.string().optional().describe("set by Kubernetes inside a pod (in-cluster configuration)"),
+});
+
+const leader = z.object({
+  POD_NAMESPACE: z.string().regex(DNS_LABEL, "must be a namespace name").default("default").describe("drainwatch's own namespace (holds the ingester Lease)"),
+  DRAINWATCH_LEASE_DURATION_SECONDS: seconds(2, 600)
+    .default(12)
+    .describe("ingester Lease; a dead leader is replaced within this long plus one retry period (at most 2 s)"),
+});
+
+const sandbox = z.object({
+  DRAINWATCH_SANDBOX_SCENARIO: z.string().default("demo").describe("sandbox scenario: `demo` or a YAML file (see sandbox/scenarios/)"),
+  DRAINWATCH_SANDBOX_TIME_SCALE: z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, "must be a positive number")
+    .transform(Number)
+    .pipe(z.number().positive("must be a positive number").max(100, "must be at most 100"))
+    .optional()
+    .describe("wall seconds per simulated second in the sandbox; unset: the scenario's own"),
+});
+
+const traffic = z.object({
+  PROMETHEUS_URL: z
+    .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
+    .optional()
+    .describe("Prometheus HTTP API base for the 5xx during terminations; unset: no metrics source"),
+});
+
+/** The sections, in `--help` order. */
+export const SETTINGS = { server, store, ingest, leader, sandbox, traffic } as const;
+
+export type Settings = { [K in keyof typeof SETTINGS]: z.infer<(typeof SETTINGS)[K]> } & {
+  /** DRAINWATCH_DATA_DIR, made absolute. */
+  dataDir: string;
+};
+
+/** A setting with a value that is not allowed; the CLI exits 2 with this message. */
+export class SettingsError extends Error {
+  override readonly name = "SettingsError";
+}
+
+/** Parses every section; throws SettingsError naming the first bad variable. */
+export function parseSettings(env: Readonly<Record<string, string | undefined>>): Settings {
+  // Empty means unset: `PORT=` must give the default port, never port 0.
+  const given: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== "") given[k] = v;
+  const out: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(SETTINGS)) {
+    const parsed = schema.safeParse(given);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const variable = String(issue.path[0] ?? name);
+      throw new SettingsError(`invalid setting ${variable}=${JSON.stringify(given[variable] ?? "")}: ${issue.message}`);
+    }
+    out[name] = parsed.data;
+  }
+  const settings = out as Omit<Settings, "dataDir">;
+  return { ...settings, dataDir: path.resolve(settings.store.DRAINWATCH_DATA_DIR) };
+}
+
+/** The process environment, for the CLI entry and for tests that start child processes. */
+export function processEnv(): NodeJS.ProcessEnv {
+  return process.env;
+}
+
+/** Settings from the process environment (the CLI entry calls this once). */
+export function loadSettings(): Settings {
+  return parseSettings(processEnv());
+}
+
+/** Settings for code paths that run without the CLI (tests, `next dev`'s instrumentation). */
+export function defaultSettings(overrides: Record<string, string | undefined> = {}): Settings {
+  return parseSettings(overrides);
+}
+
+/**
+ * What Next.js itself reads from the environment: drainwatch owns the signals (Next must not
+ * install its own SIGTERM handler, which would close the listener at once), and the mode must
+ * match the server it starts.
+ */
+export function prepareNextEnvironment(dev: boolean): void {
+  process.env.NEXT_MANUAL_SIG_HANDLE = "true";
+  process.env.NEXT_TELEMETRY_DISABLED ??= "1";
+  (process.env as Record<string, string>).NODE_ENV = dev ? "development" : "production";
+}
+
+/** `serve --help`'s settings table, generated from the schemas above. */
+export function settingsHelp(): string {
+  const rows: string[] = [];
+  for (const [section, schema] of Object.entries(SETTINGS)) {
+    rows.push(`  ${section}:`);
+    for (const [name, field] of Object.entries(schema.shape)) {
+      const def = field instanceof z.ZodDefault ? field.def.defaultValue : undefined;
+      const shown = def === undefined ? "unset" : Array.isArray(def) ? (def.length ? def.join(",") : "all") : String(def);
+      rows.push(`    ${name.padEnd(40)} ${`(${shown})`.padEnd(14)} ${field.description ?? ""}`);
+    }
+  }
+  return rows.join("\n");
+}
