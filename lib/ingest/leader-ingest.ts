@@ -14,7 +14,8 @@ export interface LeaderIngestOptions extends Omit<LiveIngestOptions, "source"> {
 
 export interface LeaderIngest {
   isLeader(): boolean;
-  /** For /readyz: a follower is ready (it serves the UI); a leader once its informers synced. */
+  /** For /readyz: once the first Lease attempt answered, a follower is ready (it serves the UI),
+   * a leader once its informers synced. */
   ready(): boolean;
   /** The running ingest while leading, else null. */
   current(): LiveIngest | null;
@@ -48,7 +49,7 @@ export function startLeaderIngest(opts: LeaderIngestOptions): LeaderIngest {
 
   return {
     isLeader: () => election.isLeader(),
-    ready: () => !election.isLeader() || (ingest?.synced() ?? false),
+    ready: () => election.decided() && (!election.isLeader() || (ingest?.synced() ?? false)),
     current: () => ingest,
     async stop(stopOpts = {}) {
       shuttingDown = true;

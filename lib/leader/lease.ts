@@ -43,6 +43,8 @@ export interface LeaderElectionOptions {
 export interface LeaderElection {
   readonly identity: string;
   isLeader(): boolean;
+  /** True once the first acquire attempt has an answer (leading, following, or the API failing). */
+  decided(): boolean;
   /**
    * Stops campaigning. A leader calls onStoppedLeading first (and waits for it), then releases
    * the lease (unless `release: false`) so that a follower takes over at its next retry.
@@ -66,6 +68,7 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElection
   const requestTimeoutMs = Math.max(500, Math.min(retryMs, deadlineMs / 2));
 
   let leading = false;
+  let decided = false;
   let stopped = false;
   let deadlineTimer: NodeJS.Timeout | null = null;
   let wake: (() => void) | null = null;
@@ -151,6 +154,7 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElection
         log.warn({ err: err instanceof Error ? err.message : String(err), leading }, "lease request failed");
       }
       if (stopped) break;
+      decided = true;
       if (ok) {
         renewed(sentAt);
         if (!leading) {
@@ -171,6 +175,7 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElection
   return {
     identity,
     isLeader: () => leading,
+    decided: () => decided,
     async stop(stopOpts = {}) {
       if (stopped) return;
       stopped = true;

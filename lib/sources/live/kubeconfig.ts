@@ -58,7 +58,7 @@ export function loadKubeConfig(opts: LoadKubeConfigOptions): KubeConfigSource | 
   const tokenFile = `${prefix}${SERVICE_ACCOUNT_DIR}/token`;
   if (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT && existsSync(tokenFile)) {
     const kc = new KubeConfig();
-    // loadFromCluster reads KUBERNETES_SERVICE_HOST/PORT from process.env itself.
+    // loadFromCluster reads KUBERNETES_SERVICE_HOST/PORT from the process environment itself.
     kc.loadFromCluster(prefix);
     const nsFile = `${prefix}${SERVICE_ACCOUNT_DIR}/namespace`;
     const src = usable(kc, "in-cluster");
