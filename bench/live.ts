@@ -67,7 +67,7 @@ function reporter(send: (m: Msg) => void): { event(isPod: boolean, obj: unknown)
   let last = performance.now();
   let emittedAt: ((o: never) => number | null) | null = null;
   let now: () => number = () => performance.timeOrigin + performance.now();
-  void import("../lib/sandbox/stamp.ts").then((m) => {
+  void import("./stamp.ts").then((m) => {
     emittedAt = m.emittedAt as (o: never) => number | null;
     now = m.preciseNow;
   });
@@ -342,12 +342,13 @@ interface PhaseResult {
 }
 
 async function phase(role: "ingest" | "raw", sb: import("../lib/sandbox/index.ts").Sandbox, seconds: number, rate: number, deletes: number): Promise<PhaseResult> {
+  const { startChurn } = await import("./load.ts");
   const child = startChild(role, sb.url);
   try {
     const synced = (await child.next("synced", 90_000)) as Extract<Msg, { type: "synced" }>;
     note(`${role}: synced in ${fmt(synced.syncMs)} ms, RSS ${fmt(synced.rssMiB)} MiB; churn ${rate} updates/s + ${deletes} deletions/s for ${seconds} s`);
     child.seconds.length = 0;
-    const churn = sb.churn({ updatesPerSecond: rate, deletesPerSecond: deletes, gracePeriodSeconds: 2 });
+    const churn = startChurn(sb.driver, { updatesPerSecond: rate, deletesPerSecond: deletes, gracePeriodSeconds: 2 });
     await sleep(seconds * 1000);
     churn.stop();
     const emitted = churn.stats();
@@ -381,7 +382,7 @@ async function main(): Promise<void> {
   const rate = Number(process.env.BENCH_LIVE_RATE ?? 2000);
   const deletes = Number(process.env.BENCH_LIVE_DELETES ?? 10);
   const replicas = Number(process.env.BENCH_LIVE_REPLICAS ?? 100);
-  const { startSandbox, bulkScenario } = await import("../lib/sandbox/index.ts");
+  const [{ startSandbox }, { bulkScenario }] = await Promise.all([import("../lib/sandbox/index.ts"), import("./load.ts")]);
   const started = performance.now();
   const sb = await startSandbox({ scenario: bulkScenario({ workloads: 100, replicas, namespaces: 10 }), timeScale: 1 });
   const pods = sb.podCount();

@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { startChurn } from "../../bench/load.ts";
 import { runCapture } from "../../lib/cli/capture.ts";
 import { startLiveIngest } from "../../lib/ingest/live.ts";
 import { createMetrics } from "../../lib/metrics/registry.ts";
@@ -100,7 +101,7 @@ describe("capture against the sandbox", () => {
     const truth = sb.groundTruth();
     // Traffic after the scenario (seen by both watchers) settles every record; see the
     // ground-truth test for why the live settle tick cannot.
-    const heartbeat = sb.churn({ updatesPerSecond: 40 });
+    const heartbeat = startChurn(sb.driver, { updatesPerSecond: 40 });
     try {
       await until(() => live.length >= truth.length, 10_000, `${truth.length} live records (have ${live.length})`);
       await new Promise((r) => setTimeout(r, 4 * SETTLE_S * 1000 * TIME_SCALE));
