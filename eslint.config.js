@@ -38,6 +38,26 @@ const trackerImportRule = [
   },
 ];
 
+// ---- lib/sandbox: one public entry, few importers ---------------------------------------------
+// Only lib/server, lib/cli, bench and test may import the sandbox, and only through
+// lib/sandbox/index.ts; test/sandbox (the sandbox's own unit tests) may reach its internals.
+// Uses core no-restricted-imports and no-restricted-syntax (for dynamic import()), not the
+// @typescript-eslint rule the tracker block sets, so neither block overrides the other.
+// The relative forms (../sandbox/…) are what lib/server and lib/cli write.
+const sandboxDeep = String.raw`(^|/)lib/sandbox/(?!index(\.ts)?$)|^(\.\./)+sandbox/(?!index(\.ts)?$)`;
+const sandboxAny = String.raw`(^|/)lib/sandbox(/|\.ts$|$)|^(\.\./)+sandbox(/|\.ts$|$)`;
+const sandboxDeepMessage = "Import the sandbox through lib/sandbox/index.ts only.";
+const sandboxAnyMessage = "Only lib/server, lib/cli, bench and test may import lib/sandbox.";
+const sandboxRules = (regex, message) => ({
+  "no-restricted-imports": ["error", { patterns: [{ regex, message }] }],
+  "no-restricted-syntax": ["error", { selector: `ImportExpression[source.value=/${regex.replaceAll("/", "\\/")}/]`, message }],
+});
+const sandboxFiles = ["**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}"];
+const sandboxImportBlocks = [
+  { files: sandboxFiles, ignores: ["lib/sandbox/**", "test/sandbox/**"], rules: sandboxRules(sandboxDeep, sandboxDeepMessage) },
+  { files: sandboxFiles, ignores: ["lib/sandbox/**", "lib/server/**", "lib/cli/**", "bench/**", "test/**"], rules: sandboxRules(sandboxAny, sandboxAnyMessage) },
+];
+
 export default defineConfig(
   {
     ignores: [
@@ -92,4 +112,6 @@ export default defineConfig(
       "@typescript-eslint/no-restricted-imports": trackerImportRule,
     },
   },
+  // lib/sandbox import rule (defined above): last, so no later block resets it.
+  sandboxImportBlocks,
 );
