@@ -38,6 +38,57 @@ const trackerImportRule = [
   },
 ];
 
+// ---- lib/sandbox: one public entry, few importers ---------------------------------------------
+// Only lib/server, lib/cli, bench and test may import the sandbox, and only through
+// lib/sandbox/index.ts; test/sandbox (the sandbox's own unit tests) may reach its internals.
+// Uses core no-restricted-imports and no-restricted-syntax (for dynamic import()), not the
+// @typescript-eslint rule the tracker block sets, so neither block overrides the other.
+// The relative forms (../sandbox/…) are what lib/server and lib/cli write.
+const sandboxDeep = String.raw`(^|/)lib/sandbox/(?!index(\.ts)?$)|^(\.\./)+sandbox/(?!index(\.ts)?$)`;
+const sandboxAny = String.raw`(^|/)lib/sandbox(/|\.ts$|$)|^(\.\./)+sandbox(/|\.ts$|$)`;
+const sandboxDeepMessage = "Import the sandbox through lib/sandbox/index.ts only.";
+const sandboxAnyMessage = "Only lib/server, lib/cli, bench and test may import lib/sandbox.";
+// Import boundaries outside the tracker. ESLint applies the LAST matching block's options for a rule,
+// so each file group below gets one composed no-restricted-imports (and no-restricted-syntax, for
+// dynamic import()) with every boundary that applies to it:
+//   env      only lib/env.ts (and bin/) read the environment            test/lint/settings-env.test.ts
+//   sandbox  only lib/server, lib/cli, bench and test import lib/sandbox, and only through its
+//            index (its own unit tests excepted)                           test/lint/sandbox-imports.test.ts
+//   app      pages and route handlers read through lib/store/queries.ts  test/lint/app-imports.test.ts
+const envMessage = "Read settings from lib/env.ts, not process.env.";
+const envPaths = ["node:process", "process"].map((name) => ({ name, importNames: ["env"], message: envMessage }));
+const appPatterns = [
+  { regex: String.raw`(^|/)lib/store/(index|client|open|migrate|write|schema-engine|db)(\.ts)?$`, message: "app/ reads through lib/store/queries.ts only." },
+  { regex: String.raw`(^|/)lib/(sources|ingest|sandbox|server|cli|leader|env)(\.ts)?(/|$)`, message: "app/ never reaches ingest, the cluster or the server: read through lib/store/queries.ts." },
+  { group: ["pg", "@prisma/*", "@electric-sql/*", "@kubernetes/client-node"], message: "app/ reads through lib/store/queries.ts only." },
+];
+const sandboxDeepPattern = { regex: sandboxDeep, message: sandboxDeepMessage };
+const sandboxAnyPattern = { regex: sandboxAny, message: sandboxAnyMessage };
+const dynamicImport = (p) => ({ selector: `ImportExpression[source.value=/${p.regex.replaceAll("/", "\\/")}/]`, message: p.message });
+
+/** One composed rule set: `env` adds the process.env import ban; patterns are import patterns. */
+function boundaries({ env, sandbox = [], app = false }) {
+  const patterns = [...sandbox, ...(app ? appPatterns : [])];
+  const rules = { "no-restricted-imports": ["error", { paths: env ? envPaths : [], patterns }] };
+  if (sandbox.length > 0) rules["no-restricted-syntax"] = ["error", ...sandbox.map(dynamicImport)];
+  return rules;
+}
+
+const allFiles = ["**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}"];
+const importBoundaryBlocks = [
+  { files: allFiles, rules: boundaries({ env: true, sandbox: [sandboxDeepPattern, sandboxAnyPattern] }) },
+  { files: ["lib/server/**", "lib/cli/**", "bench/**", "test/**"], rules: boundaries({ env: true, sandbox: [sandboxDeepPattern] }) },
+  { files: ["lib/sandbox/**", "test/sandbox/**"], rules: boundaries({ env: true }) },
+  { files: ["lib/env.ts", "bin/**"], rules: boundaries({ env: false, sandbox: [sandboxDeepPattern, sandboxAnyPattern] }) },
+  { files: ["app/**"], rules: boundaries({ env: true, sandbox: [sandboxDeepPattern, sandboxAnyPattern], app: true }) },
+  {
+    // process.env itself (the import bans above cover `import { env } from "node:process"`).
+    files: allFiles,
+    ignores: ["lib/env.ts", "bin/**"],
+    rules: { "no-restricted-properties": ["error", { object: "process", property: "env", message: "Read settings from lib/env.ts (parseSettings/processEnv), not process.env." }] },
+  },
+];
+
 export default defineConfig(
   {
     ignores: [
@@ -92,44 +143,5 @@ export default defineConfig(
       "@typescript-eslint/no-restricted-imports": trackerImportRule,
     },
   },
-  {
-    // Settings are parsed once (lib/env.ts) and passed down: nothing else reads the environment,
-    // so every setting is validated, documented in `serve --help`, and testable without globals.
-    files: ["**/*.{js,mjs,cjs,ts,tsx,mts}"],
-    ignores: ["lib/env.ts", "bin/**"],
-    rules: {
-      "no-restricted-properties": [
-        "error",
-        { object: "process", property: "env", message: "Read settings from lib/env.ts (parseSettings/processEnv), not process.env." },
-      ],
-      "no-restricted-imports": [
-        "error",
-        { paths: [{ name: "node:process", importNames: ["env"], message: "Read settings from lib/env.ts, not process.env." }, { name: "process", importNames: ["env"], message: "Read settings from lib/env.ts, not process.env." }] },
-      ],
-    },
-  },
-  {
-    // Pages and route handlers are thin: they call the store's read queries (lib/store/queries.ts)
-    // and never reach the drivers, the writer, ingest or the cluster on a page view.
-    files: ["app/**"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          paths: [{ name: "node:process", importNames: ["env"], message: "Read settings from lib/env.ts, not process.env." }],
-          patterns: [
-            {
-              regex: "(^|/)lib/store/(index|client|open|migrate|write|schema-engine|db)(\\.ts)?$",
-              message: "app/ reads through lib/store/queries.ts only.",
-            },
-            {
-              regex: "(^|/)lib/(sources|ingest|sandbox|server|cli|leader|env)(\\.ts)?(/|$)",
-              message: "app/ never reaches ingest, the cluster or the server: read through lib/store/queries.ts.",
-            },
-            { group: ["pg", "@prisma/*", "@electric-sql/*", "@kubernetes/client-node"], message: "app/ reads through lib/store/queries.ts only." },
-          ],
-        },
-      ],
-    },
-  },
+  ...importBoundaryBlocks,
 );

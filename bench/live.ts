@@ -17,6 +17,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { processEnv } from "../lib/env.ts";
 
 const HERE = fileURLToPath(import.meta.url);
 // bench/live.ts and its bundle bench/out/live/live.mjs both write to bench/out/.
@@ -67,7 +68,7 @@ function reporter(send: (m: Msg) => void): { event(isPod: boolean, obj: unknown)
   let last = performance.now();
   let emittedAt: ((o: never) => number | null) | null = null;
   let now: () => number = () => performance.timeOrigin + performance.now();
-  void import("../lib/sandbox/stamp.ts").then((m) => {
+  void import("./stamp.ts").then((m) => {
     emittedAt = m.emittedAt as (o: never) => number | null;
     now = m.preciseNow;
   });
@@ -174,7 +175,7 @@ async function ingestChild(url: string): Promise<void> {
     write: async (batch) => void (records += batch.length),
     settleMs: 5000,
     metrics: createMetrics(),
-    log: pino({ level: process.env.BENCH_LIVE_LOG ?? "silent" }),
+    log: pino({ level: processEnv().BENCH_LIVE_LOG ?? "silent" }),
   });
   const tracker = li.tracker;
   const ingest = tracker.ingest.bind(tracker);
@@ -289,7 +290,7 @@ interface Child {
 
 function startChild(role: "ingest" | "raw" | "idle", url: string): Child {
   // BENCH_LIVE_NODE_FLAGS: extra node flags for the children (e.g. --max-old-space-size=160).
-  const extra = (process.env.BENCH_LIVE_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
+  const extra = (processEnv().BENCH_LIVE_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
   // Run from the sources (tsx) or from the compiled bundle (bench/run.sh), children alike.
   const loader = HERE.endsWith(".ts") ? ["--import", "tsx"] : [];
   const proc = fork(HERE, ["--role", role, url], { execArgv: ["--expose-gc", ...extra, ...loader], stdio: ["ignore", "inherit", "inherit", "ipc"] });
@@ -342,12 +343,13 @@ interface PhaseResult {
 }
 
 async function phase(role: "ingest" | "raw", sb: import("../lib/sandbox/index.ts").Sandbox, seconds: number, rate: number, deletes: number): Promise<PhaseResult> {
+  const { startChurn } = await import("./load.ts");
   const child = startChild(role, sb.url);
   try {
     const synced = (await child.next("synced", 90_000)) as Extract<Msg, { type: "synced" }>;
     note(`${role}: synced in ${fmt(synced.syncMs)} ms, RSS ${fmt(synced.rssMiB)} MiB; churn ${rate} updates/s + ${deletes} deletions/s for ${seconds} s`);
     child.seconds.length = 0;
-    const churn = sb.churn({ updatesPerSecond: rate, deletesPerSecond: deletes, gracePeriodSeconds: 2 });
+    const churn = startChurn(sb.driver, { updatesPerSecond: rate, deletesPerSecond: deletes, gracePeriodSeconds: 2 });
     await sleep(seconds * 1000);
     churn.stop();
     const emitted = churn.stats();
@@ -376,12 +378,12 @@ function windowLag(xs: Extract<Msg, { type: "second" }>[]): { p50: number; p99: 
 }
 
 async function main(): Promise<void> {
-  const seconds = Number(process.env.BENCH_LIVE_SECONDS ?? 60);
-  const refSeconds = Number(process.env.BENCH_LIVE_REF_SECONDS ?? 15);
-  const rate = Number(process.env.BENCH_LIVE_RATE ?? 2000);
-  const deletes = Number(process.env.BENCH_LIVE_DELETES ?? 10);
-  const replicas = Number(process.env.BENCH_LIVE_REPLICAS ?? 100);
-  const { startSandbox, bulkScenario } = await import("../lib/sandbox/index.ts");
+  const seconds = Number(processEnv().BENCH_LIVE_SECONDS ?? 60);
+  const refSeconds = Number(processEnv().BENCH_LIVE_REF_SECONDS ?? 15);
+  const rate = Number(processEnv().BENCH_LIVE_RATE ?? 2000);
+  const deletes = Number(processEnv().BENCH_LIVE_DELETES ?? 10);
+  const replicas = Number(processEnv().BENCH_LIVE_REPLICAS ?? 100);
+  const [{ startSandbox }, { bulkScenario }] = await Promise.all([import("../lib/sandbox/index.ts"), import("./load.ts")]);
   const started = performance.now();
   const sb = await startSandbox({ scenario: bulkScenario({ workloads: 100, replicas, namespaces: 10 }), timeScale: 1 });
   const pods = sb.podCount();
@@ -411,7 +413,7 @@ async function main(): Promise<void> {
   const lr = evRate(live);
 
   row("initial list + sync", `${fmt(live.synced.syncMs)} ms`, `${fmt(raw.synced.syncMs)} ms`, `${fmt(pods)} pods + RS, Deployments, EndpointSlices`);
-  row("RSS with modules loaded, not connected", `${fmt(idle.rssMiB)} MiB`, "-", `node + client-node etc. (${HERE.endsWith(".ts") ? "tsx loader" : "compiled"}, ${process.env.BENCH_LIVE_NODE_FLAGS || "no node flags"}); V8 heap ${fmt(idle.heapMiB)}/${fmt(idle.heapTotalMiB)} MiB`);
+  row("RSS with modules loaded, not connected", `${fmt(idle.rssMiB)} MiB`, "-", `node + client-node etc. (${HERE.endsWith(".ts") ? "tsx loader" : "compiled"}, ${processEnv().BENCH_LIVE_NODE_FLAGS || "no node flags"}); V8 heap ${fmt(idle.heapMiB)}/${fmt(idle.heapTotalMiB)} MiB`);
   row("RSS after list + sync", `${fmt(live.synced.rssMiB)} MiB`, `${fmt(raw.synced.rssMiB)} MiB`, `${verdict(live.synced.rssMiB < RSS_TARGET_MIB)} (< ${RSS_TARGET_MIB} MiB)`);
   row("  same, after a full GC", `${fmt(live.synced.rssAfterGcMiB)} MiB`, `${fmt(raw.synced.rssAfterGcMiB)} MiB`, `V8 heap used/total ${fmt(live.synced.heapMiB)}/${fmt(live.synced.heapTotalMiB)} vs ${fmt(raw.synced.heapMiB)}/${fmt(raw.synced.heapTotalMiB)} MiB`);
   row(

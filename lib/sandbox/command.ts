@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { log } from "../log.ts";
+import { startSandbox } from "./sandbox.ts";
 
 export const SANDBOX_USAGE = `Usage: drainwatch sandbox [--scenario FILE|demo] [--port N] [--time-scale X] [--seed N]
   Serves a simulated Kubernetes API on 127.0.0.1 and plays the scenario (default: demo).
@@ -34,7 +35,6 @@ export async function runSandboxCommand(argv: string[]): Promise<number> {
   if (timeScale !== undefined && !(timeScale > 0)) throw new Error(`--time-scale: must be > 0`);
   if (seed !== undefined && !Number.isInteger(seed)) throw new Error(`--seed: not an integer`);
 
-  const { startSandbox } = await import("./index.ts");
   const sandbox = await startSandbox({ scenario: values.scenario, port, timeScale, seed });
   const dir = await mkdtemp(path.join(tmpdir(), "drainwatch-sandbox-"));
   const kubeconfigPath = path.join(dir, "kubeconfig");

@@ -4,12 +4,10 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { PROXY_CONTAINER_NAMES } from "../tracker/classify.ts";
 
 export const BEHAVIOURS = ["clean", "slow", "ignore-sigterm", "oom-during-drain", "exit-143", "error"] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
-
-/** Classic sidecars are recognised by drainwatch by these names, so the sandbox only makes these. */
-export const PROXY_NAMES = ["istio-proxy", "linkerd-proxy", "envoy"] as const;
 
 const seconds = z.number().nonnegative();
 
@@ -34,7 +32,8 @@ const containerSchema = z.strictObject({
 export type ContainerConfig = z.infer<typeof containerSchema>;
 
 const sidecarSchema = z.strictObject({
-  name: z.enum(PROXY_NAMES).default("istio-proxy"),
+  /** Classic sidecars are recognised by these names only (the tracker's list). */
+  name: z.enum(PROXY_CONTAINER_NAMES).default("istio-proxy"),
   image: z.string().default("docker.io/istio/proxyv2:1.27.0"),
   /** Native sidecar: an init container with restartPolicy Always, stopped after the main containers. */
   native: z.boolean().default(false),

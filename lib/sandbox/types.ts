@@ -111,6 +111,11 @@ export interface PodTemplate {
   spec: Omit<PodSpec, "nodeName">;
 }
 
+export interface ReplicaSet extends KObject {
+  spec: { replicas: number; selector: { matchLabels: Record<string, string> }; template: PodTemplate };
+  status: { replicas: number; readyReplicas: number; availableReplicas: number; observedGeneration: number };
+}
+
 export interface Endpoint {
   addresses: string[];
   conditions: { ready: boolean; serving: boolean; terminating: boolean };

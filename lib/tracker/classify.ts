@@ -4,7 +4,9 @@ import type { Cause, ContainerExit, Outcome, PreStopAction } from "./record";
 import type { ContainerSpec, ContainerStatus, Pod, PodCondition } from "./objects";
 import { formatTime, parseTime } from "./time";
 
-const PROXY_NAMES = new Set(["istio-proxy", "linkerd-proxy", "envoy"]);
+/** Container names drainwatch treats as classic proxy sidecars (the sandbox makes only these). */
+export const PROXY_CONTAINER_NAMES = ["istio-proxy", "linkerd-proxy", "envoy"] as const;
+const PROXY_NAMES: ReadonlySet<string> = new Set(PROXY_CONTAINER_NAMES);
 /** Worst first: the pod outcome is the first of these that any main container has. */
 const SEVERITY: readonly Outcome[] = ["sigkill", "oom", "error", "sigterm", "unknown", "clean"];
 const SHUTDOWN_MESSAGE = "Pod was terminated in response to imminent node shutdown.";

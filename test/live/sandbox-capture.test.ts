@@ -18,12 +18,14 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { startChurn } from "../../bench/load.ts";
 import { runCapture } from "../../lib/cli/capture.ts";
 import { startLiveIngest } from "../../lib/ingest/live.ts";
 import { createMetrics } from "../../lib/metrics/registry.ts";
 import { startSandbox } from "../../lib/sandbox/index.ts";
 import { compareRecords, type TerminationRecord } from "../../lib/tracker/record.ts";
 import { kubeConfigOf, until } from "./fixtures.ts";
+import { processEnv } from "../../lib/env.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const EVERY_OUTCOME = path.join(ROOT, "sandbox/scenarios/every-outcome.yaml");
@@ -101,7 +103,7 @@ describe("capture against the sandbox", () => {
     const truth = sb.groundTruth();
     // Traffic after the scenario (seen by both watchers) settles every record; see the
     // ground-truth test for why the live settle tick cannot.
-    const heartbeat = sb.churn({ updatesPerSecond: 40 });
+    const heartbeat = startChurn(sb.driver, { updatesPerSecond: 40 });
     try {
       await until(() => live.length >= truth.length, 10_000, `${truth.length} live records (have ${live.length})`);
       await new Promise((r) => setTimeout(r, 4 * SETTLE_S * 1000 * TIME_SCALE));
@@ -113,7 +115,7 @@ describe("capture against the sandbox", () => {
     expect(await capture).toBe(0);
 
     // The real CLI, in its own process: default cluster name and settle time made to match.
-    const env: NodeJS.ProcessEnv = { ...process.env, DRAINWATCH_CLUSTER: "sandbox", DRAINWATCH_SETTLE_SECONDS: String(SETTLE_S) };
+    const env: NodeJS.ProcessEnv = { ...processEnv(), DRAINWATCH_CLUSTER: "sandbox", DRAINWATCH_SETTLE_SECONDS: String(SETTLE_S) };
     delete env.DATABASE_URL; // --no-store: never opened, but still validated when set
     const { stdout } = await run(process.execPath, [path.join(ROOT, "bin/drainwatch.mjs"), "replay", file, "--json", "--no-store"], {
       cwd: ROOT,

@@ -12,6 +12,7 @@
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { startChurn } from "../../bench/load.ts";
 import { startLiveIngest } from "../../lib/ingest/live.ts";
 import { createMetrics } from "../../lib/metrics/registry.ts";
 import { startSandbox } from "../../lib/sandbox/index.ts";
@@ -76,7 +77,7 @@ describe("live ingest against the sandbox", () => {
     expect(new Set(truth.map((t) => t.outcome))).toEqual(new Set(["clean", "sigkill", "oom", "sigterm", "error", "unknown"]));
 
     // Traffic after the scenario moves the tracker's (virtual) clock past every settle time.
-    const heartbeat = sb.churn({ updatesPerSecond: 40 });
+    const heartbeat = startChurn(sb.driver, { updatesPerSecond: 40 });
     try {
       await until(() => written.length >= truth.length, 10_000, `${truth.length} records (have ${written.length})`);
       // Anything extra would be finalized by now too: give it a few more settle periods.

@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { getJson, until } from "./helpers.ts";
+import { processEnv } from "../../lib/env.ts";
 
 const COMMAND = fileURLToPath(new URL("../../lib/sandbox/command.ts", import.meta.url));
 
@@ -11,7 +12,7 @@ describe("runSandboxCommand", () => {
     const script = `import { runSandboxCommand } from ${JSON.stringify(COMMAND)};\nprocess.exitCode = await runSandboxCommand(["--scenario", "demo", "--time-scale", "0.05"]);`;
     const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
       cwd: fileURLToPath(new URL("../..", import.meta.url)),
-      env: { ...process.env, LOG_LEVEL: "warn" },
+      env: { ...processEnv(), LOG_LEVEL: "warn" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";

@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../lib/sandbox/index.ts";
 import { getJson, podEvents, recordTraffic, until } from "./helpers.ts";
+import { processEnv } from "../../lib/env.ts";
 
 const run = promisify(execFile);
 const hasKubectl = spawnSync("kubectl", ["version", "--client"], { stdio: "ignore" }).status === 0;
@@ -40,7 +41,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "drainwatch-kubectl-"));
   await writeFile(path.join(dir, "kubeconfig"), "");
   // Only what kubectl needs: nothing from the caller's KUBECONFIG, HOME or cloud settings.
-  env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, KUBECONFIG: path.join(dir, "kubeconfig"), KUBECACHEDIR: path.join(dir, "cache"), NODE_ENV: "test" };
+  env = { PATH: processEnv().PATH ?? "/usr/bin:/bin", HOME: dir, KUBECONFIG: path.join(dir, "kubeconfig"), KUBECACHEDIR: path.join(dir, "cache"), NODE_ENV: "test" };
 });
 afterAll(async () => {
   traffic?.stop();

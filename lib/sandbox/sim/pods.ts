@@ -128,6 +128,11 @@ export function isPodReady(pod: Pod): boolean {
   return pod.status.conditions.some((c) => c.type === "Ready" && c.status === "True");
 }
 
+/** Counts toward a workload's available replicas (minReadySeconds 0): running, ready, not deleting. */
+export function isAvailable(pod: Pod): boolean {
+  return pod.status.phase === "Running" && isPodReady(pod) && !pod.metadata.deletionTimestamp;
+}
+
 /** Readiness failed (the app started draining): Ready and ContainersReady False. */
 export function setNotReady(pod: Pod, at: string): void {
   const unready = allStatuses(pod).filter((s) => s.state.running);

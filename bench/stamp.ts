@@ -1,4 +1,4 @@
-// Emission stamps on pods written by the sandbox's churn (load.ts), readable without loading the
+// Emission stamps on pods written by the sandbox churn (load.ts), readable without loading the
 // sandbox: "<resourceVersion>@<epoch ms>" in one annotation. The version names the one write the
 // stamp belongs to; later writes of the same pod keep the annotation but not its version.
 

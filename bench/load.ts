@@ -1,17 +1,13 @@
 // Load for the sandbox (benchmarks, and a steady trickle of traffic for tests): a generated
 // scenario with many running pods, and pod churn at a fixed wall-clock rate — updates of running
-// pods, plus graceful API deletions that their ReplicaSets replace.
+// pods, plus graceful API deletions that their ReplicaSets replace — through Sandbox.driver.
 //
 // Every churn update stamps the pod with its emission time (stamp.ts): a watcher that sees the pod
 // at that very resourceVersion knows when the sandbox emitted the event; later events of the same
 // pod still carry the old stamp but a newer version, so they are not mistaken for it.
 import { stringify } from "yaml";
-import type { Cluster } from "./sim/cluster.ts";
-import type { ObjectStore } from "./store.ts";
+import type { Pod, SandboxDriver } from "../lib/sandbox/index.ts";
 import { EMITTED_ANNOTATION, preciseNow, stamp } from "./stamp.ts";
-import type { Pod } from "./types.ts";
-
-export { EMITTED_ANNOTATION, emittedAt, preciseNow } from "./stamp.ts";
 
 export interface BulkScenarioOptions {
   /** Namespaces (workloads are spread over them). Default 10. */
@@ -84,24 +80,24 @@ export interface Churn {
  * done() waits for that queue only). Deletions go through the same API verb as `kubectl delete
  * pod`, so they are terminations with ground truth (cause `delete`).
  */
-export function startChurn(cluster: Cluster, store: ObjectStore, opts: ChurnOptions): Churn {
+export function startChurn(sandbox: SandboxDriver, opts: ChurnOptions): Churn {
   const stats: ChurnStats = { updates: 0, deletes: 0, skipped: 0 };
   const started = performance.now();
-  let pods = cluster.livePods();
+  let pods = sandbox.livePods();
   let cursor = 0;
   let deleteCursor = 0;
 
   /** The next running, not terminating pod, round robin; refreshes the pod list once per lap. */
-  const next = (): Pod | null => {
+  const next = (): Readonly<Pod> | null => {
     for (let tries = 0; tries < 2 * pods.length + 2; tries++) {
       if (cursor >= pods.length) {
-        pods = cluster.livePods();
+        pods = sandbox.livePods();
         cursor = 0;
         if (pods.length === 0) return null;
       }
       const h = pods[cursor++]!;
       if (h.gone) continue;
-      const p = store.peek<Pod>("pods", h.namespace, h.name);
+      const p = sandbox.pod(h.namespace, h.name);
       if (p && p.metadata.uid === h.uid && !p.metadata.deletionTimestamp && p.status.phase === "Running") return p;
     }
     return null;
@@ -119,8 +115,8 @@ export function startChurn(cluster: Cluster, store: ObjectStore, opts: ChurnOpti
       return;
     }
     // One write = one new resourceVersion: the stamp names the version it is written at.
-    const rv = store.resourceVersion + 1;
-    store.mutate<Pod>("pods", p.metadata.namespace, p.metadata.name, (x) => {
+    const rv = sandbox.nextResourceVersion();
+    sandbox.updatePod(p.metadata.namespace!, p.metadata.name, (x) => {
       x.metadata.annotations = { ...x.metadata.annotations, [EMITTED_ANNOTATION]: stamp(rv, preciseNow()) };
     });
     stats.updates++;
@@ -128,13 +124,13 @@ export function startChurn(cluster: Cluster, store: ObjectStore, opts: ChurnOpti
 
   const remove = (): void => {
     deletesDone++;
-    const live = cluster.livePods();
+    const live = sandbox.livePods();
     for (let tries = 0; tries < live.length; tries++) {
       // Half a lap ahead of the updates, so victims are spread over the workloads.
       const h = live[(deleteCursor++ + (live.length >> 1)) % live.length]!;
-      const p = store.peek<Pod>("pods", h.namespace, h.name);
+      const p = sandbox.pod(h.namespace, h.name);
       if (!p || p.metadata.uid !== h.uid || p.metadata.deletionTimestamp || p.status.phase !== "Running") continue;
-      cluster.deletePod(h.namespace, h.name, opts.gracePeriodSeconds);
+      sandbox.deletePod(h.namespace, h.name, opts.gracePeriodSeconds);
       stats.deletes++;
       return;
     }

@@ -2,8 +2,8 @@
 // Columns follow the API server's printers for the kinds drainwatch cares about; the rest get
 // NAME and AGE.
 import type { ResourceDef } from "./resources.ts";
-import type { ContainerStatus, CoreEvent, EndpointSlice, KObject, Pod } from "./types.ts";
-import { humanDuration, parseRfc3339 } from "./time.ts";
+import type { ContainerStatus, CoreEvent, EndpointSlice, KObject, Pod } from "../types.ts";
+import { humanDuration, parseRfc3339 } from "../time.ts";
 
 interface Column {
   name: string;

@@ -1,6 +1,13 @@
 // Alternate API views of stored objects: events.k8s.io/v1 Event is the same stored Event as
 // core/v1 with renamed fields (reference section 3.2), and list/get items carry kind/apiVersion.
-import type { CoreEvent, KObject } from "./types.ts";
+import type { CoreEvent, KObject } from "../types.ts";
+import { groupVersionOf, type ResourceDef } from "./resources.ts";
+
+/** The object as this API path shows it: kind/apiVersion set, events converted per group. */
+export function view(def: ResourceDef, o: KObject): KObject {
+  if (def.group === "events.k8s.io") return toEventsV1(o as CoreEvent);
+  return { ...o, apiVersion: groupVersionOf(def), kind: def.kind };
+}
 
 export function toEventsV1(e: CoreEvent): KObject {
   return {
