@@ -183,6 +183,14 @@ describe("rules keep the contract's promises (section 6)", () => {
       expect(anchors.has(anchor), `docs/runbook.md lacks a heading for #${anchor}`).toBe(true);
     }
   });
+
+  it("has no broken links inside docs/runbook.md", () => {
+    const text = fs.readFileSync(runbookPath, "utf8");
+    const anchors = markdownAnchors(text);
+    const links = [...text.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]!);
+    expect(links.length).toBeGreaterThan(10);
+    for (const l of links) expect(anchors.has(l), `#${l}`).toBe(true);
+  });
 });
 
 describe("alerts/prometheusrule.yaml", () => {
