@@ -10,7 +10,7 @@ import { parse, stringify } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { alertRules, manifestPath, parseRulesFile, renderPrometheusRule, rulesPath } from "../../alerts/generate.ts";
-import { promtoolBinary } from "../helpers/prometheus.ts";
+import { promtoolBinary, requireBinary } from "../helpers/prometheus.ts";
 import { contractMetricNames, githubSlug, markdownAnchors, metricNames } from "../helpers/promql.ts";
 import { contractText, repoRoot } from "../helpers/shared-docs.ts";
 
@@ -223,6 +223,10 @@ describe("alerts/prometheusrule.yaml", () => {
 });
 
 describe("test helpers", () => {
+  it("a missing binary is an error naming the Debian package (never a skip)", () => {
+    expect(() => requireBinary("promtool-that-does-not-exist", "prometheus")).toThrow(/apt-get install prometheus/);
+  });
+
   it("metricNames finds metrics, not functions, keywords or labels", () => {
     expect([
       ...metricNames(
