@@ -156,8 +156,10 @@ describe("rules keep the contract's promises (section 6)", () => {
     expect(workloadAlerts.length).toBe(5);
     for (const r of workloadAlerts) {
       if (!("alert" in r)) continue;
-      // Every aggregation keeps exactly the workload labels (histograms add le).
-      const groupings = [...r.expr.matchAll(/\bby \(([^)]*)\)/g)].map((m) => m[1]!.replace(/, le$/, ""));
+      // Every sum keeps exactly the workload labels (histograms add le); `max by (job, instance)`
+      // only pairs series with their target's up.
+      const groupings = [...r.expr.matchAll(/\bsum by \(([^)]*)\)/g)].map((m) => m[1]!.replace(/, le$/, ""));
+      expect(r.expr.replace(/\bsum by \([^)]*\)|max by \(job, instance\) \(sum_over_time\(up/g, "")).not.toMatch(/\bby \(/);
       expect(groupings.length, r.alert).toBeGreaterThan(0);
       for (const g of groupings) expect(g, r.alert).toBe(WORKLOAD_LABELS);
       for (const text of [r.annotations?.summary, r.annotations?.description]) {
