@@ -36,41 +36,56 @@ function firstAfter(samples: SeriesSamples, x: number): number {
 }
 
 /**
- * Requests one counter series counted over (a, b]: its value at a is the last sample at or before
- * a, no more than LOOKBACK_MS back (none: the series did not exist yet, value 0). Then each sample
- * with a < t <= b adds v - previous, or v when v < previous (a counter reset: the counter
- * restarted from 0 and counted v since). Non-finite samples are skipped (a broken exporter must
- * not turn a count into NaN).
+ * The value a count over (a, …] starts from: the last finite sample at or before a, no more than
+ * LOOKBACK_MS back; 0 when there is none (the series did not exist yet). `next` is the index of
+ * the first sample after a.
+ */
+function startValue(samples: SeriesSamples, next: number, a: number): number {
+  for (let j = next - 1; j >= 0; j--) {
+    const s = samples[j]!;
+    if (s.t < a - LOOKBACK_MS) break;
+    if (Number.isFinite(s.v)) return sampleValue(s.v);
+  }
+  return 0;
+}
+
+/** Walks samples from index i while t <= end, from `prev`; returns the count and the next index. */
+function walk(samples: SeriesSamples, i: number, end: number, prev: number): { count: number; next: number } {
+  let count = 0;
+  for (; i < samples.length; i++) {
+    const s = samples[i]!;
+    if (s.t > end) break;
+    if (!Number.isFinite(s.v)) continue; // a broken exporter must not turn a count into NaN
+    const v = sampleValue(s.v);
+    count += v >= prev ? v - prev : v;
+    prev = v;
+  }
+  return { count, next: i };
+}
+
+/**
+ * Requests of one counter series counted over (a, b]: from its value at a (startValue), each
+ * sample with a < t <= b adds v - previous, or v when v < previous (a counter reset: the counter
+ * restarted from 0 and counted v since). Non-finite samples are skipped.
  */
 export function countSeries(samples: SeriesSamples, a: number, b: number): number {
   if (b <= a) return 0;
-  const start = firstAfter(samples, a);
-  let prev = 0;
-  for (let i = start - 1; i >= 0; i--) {
-    const s = samples[i]!;
-    if (s.t < a - LOOKBACK_MS) break;
-    if (Number.isFinite(s.v)) {
-      prev = sampleValue(s.v);
-      break;
-    }
-  }
-  let total = 0;
-  for (let i = start; i < samples.length; i++) {
-    const s = samples[i]!;
-    if (s.t > b) break;
-    if (!Number.isFinite(s.v)) continue;
-    const v = sampleValue(s.v);
-    total += v >= prev ? v - prev : v;
-    prev = v;
-  }
-  return total;
+  const i = firstAfter(samples, a);
+  return walk(samples, i, b, startValue(samples, i, a)).count;
 }
 
-/** The sum of countSeries over several series. */
-export function countAll(series: readonly SeriesSamples[], a: number, b: number): number {
-  let total = 0;
-  for (const s of series) total += countSeries(s, a, b);
-  return total;
+/**
+ * countSeries over the baseline (a - (b - a), a] and over the window (a, b], with one search: the
+ * joiner counts every series of a batch for every record in it.
+ */
+export function countBaselineAndWindow(samples: SeriesSamples, a: number, b: number): { baseline: number; window: number } {
+  if (b <= a) return { baseline: 0, window: 0 };
+  const a0 = a - (b - a);
+  const i = firstAfter(samples, a0);
+  const base = walk(samples, i, a, startValue(samples, i, a0));
+  // The window starts afresh from its own start value (the lookback applies at a too).
+  const window = walk(samples, base.next, b, startValue(samples, base.next, a)).count;
+  return { baseline: base.count, window };
 }
 
 /** The baseline of window (a, b]: the window of the same length ending where it starts. */
@@ -94,22 +109,37 @@ export interface TrafficCounts {
   baselineErrorRate: number | null;
 }
 
+/** A series and what it counts as (a preset's 5xx series count as requests and as 5xx). */
+export interface CountedSeries {
+  readonly samples: SeriesSamples;
+  readonly requests: boolean;
+  readonly errors: boolean;
+}
+
 /**
- * The four counts of one window from the series of requests (all response codes) and of 5xx.
- * A baseline with 5xx but no requests (mismatched custom selectors) has no meaningful rate either.
+ * The four counts of one window. A baseline with 5xx but no requests (mismatched custom
+ * selectors) has no meaningful rate either: null, as for 0/0.
  */
-export function countWindow(
-  requests: readonly SeriesSamples[],
-  errors: readonly SeriesSamples[],
-  a: number,
-  b: number,
-): TrafficCounts {
-  const base = baselineOf(a, b);
-  const baselineRequests = countAll(requests, base.start, base.end);
-  const baselineErrors5xx = countAll(errors, base.start, base.end);
+export function countWindow(series: readonly CountedSeries[], a: number, b: number): TrafficCounts {
+  let requests = 0;
+  let errors5xx = 0;
+  let baselineRequests = 0;
+  let baselineErrors5xx = 0;
+  for (const s of series) {
+    if (!s.requests && !s.errors) continue;
+    const c = countBaselineAndWindow(s.samples, a, b);
+    if (s.requests) {
+      requests += c.window;
+      baselineRequests += c.baseline;
+    }
+    if (s.errors) {
+      errors5xx += c.window;
+      baselineErrors5xx += c.baseline;
+    }
+  }
   return {
-    requests: countAll(requests, a, b),
-    errors5xx: countAll(errors, a, b),
+    requests,
+    errors5xx,
     baselineRequests,
     baselineErrors5xx,
     baselineErrorRate: baselineRequests === 0 ? null : baselineErrors5xx / baselineRequests,

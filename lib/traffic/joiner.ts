@@ -24,7 +24,7 @@
 //   5 min because the samples in between cost little next to a query's fixed cost, and windows of
 //   one rollout are seconds to minutes apart; the span cap keeps one answer well under
 //   Prometheus' sample limit (query.max-samples, 50M by default) even for busy meshes.
-import { countWindow, LOOKBACK_MS, hasSamplesFor, type SeriesSamples, type TrafficCounts } from "./count";
+import { countWindow, hasSamplesFor, LOOKBACK_MS, type CountedSeries, type TrafficCounts } from "./count";
 import { AUTO_ORDER, isConfigured, planFor, type QueryPlan, type TrafficSource } from "./presets";
 import { MetricsUnavailable, type RawSeries, type SampleSource } from "./prometheus";
 import type { TrafficConfig } from "./settings";
@@ -128,30 +128,22 @@ function batchesOf(records: readonly TrafficRecordInput[], items: readonly Item[
   return batches;
 }
 
-interface Fetched {
-  requests: SeriesSamples[];
-  errors: SeriesSamples[];
-  /** Every series returned, for auto's "has series" test. */
-  all: SeriesSamples[];
-}
-
-async function fetchPlan(client: SampleSource, plan: QueryPlan, from: number, to: number): Promise<Fetched> {
+/** Every series a plan's queries returned, with what each counts as. */
+async function fetchPlan(client: SampleSource, plan: QueryPlan, from: number, to: number): Promise<CountedSeries[]> {
   const answers: RawSeries[][] = await Promise.all(plan.queries.map((q) => client.rawSamples(q.selector, from, to)));
-  const out: Fetched = { requests: [], errors: [], all: [] };
-  plan.queries.forEach((q, i) => {
-    for (const s of answers[i]!) {
-      out.all.push(s.samples);
-      if (q.counts !== "errors") out.requests.push(s.samples);
-      if (q.counts === "errors" || (q.counts === "both" && plan.isError(s.labels))) out.errors.push(s.samples);
-    }
-  });
-  return out;
+  return plan.queries.flatMap((q, i) =>
+    answers[i]!.map((s) => ({
+      samples: s.samples,
+      requests: q.counts !== "errors",
+      errors: q.counts === "errors" || (q.counts === "both" && plan.isError(s.labels)),
+    })),
+  );
 }
 
-function trafficOf(source: TrafficSource, w: TrafficWindow, f: Fetched): Traffic {
+function trafficOf(source: TrafficSource, w: TrafficWindow, series: readonly CountedSeries[]): Traffic {
   return {
     source,
-    ...countWindow(f.requests, f.errors, w.start, w.end),
+    ...countWindow(series, w.start, w.end),
     windowStart: new Date(w.start).toISOString(),
     windowEnd: new Date(w.end).toISOString(),
   };
@@ -170,7 +162,7 @@ async function answerBatch(batch: Batch, opts: JoinOptions, out: TrafficJoin[]):
       const fetched = await fetchPlan(client, plan, span.from, span.to);
       const still: Item[] = [];
       for (const it of open) {
-        const found = settings.source !== "auto" || fetched.all.some((s) => hasSamplesFor(s, it.window.start, it.window.end));
+        const found = settings.source !== "auto" || fetched.some((s) => hasSamplesFor(s.samples, it.window.start, it.window.end));
         if (found) out[it.index] = { traffic: trafficOf(source, it.window, fetched) };
         else still.push(it);
       }

@@ -1,6 +1,22 @@
 // The counting rule of contract §3, table-driven on raw samples.
 import { describe, expect, it } from "vitest";
-import { baselineOf, countAll, countSeries, countWindow, hasSamplesFor, LOOKBACK_MS, type Sample } from "../../lib/traffic/count";
+import {
+  baselineOf,
+  countBaselineAndWindow,
+  countSeries,
+  countWindow,
+  hasSamplesFor,
+  LOOKBACK_MS,
+  type CountedSeries,
+  type Sample,
+  type SeriesSamples,
+} from "../../lib/traffic/count";
+
+/** Requests series and 5xx series, as separate lists (custom's layout). */
+const split = (requests: SeriesSamples[], errors: SeriesSamples[]): CountedSeries[] => [
+  ...requests.map((samples) => ({ samples, requests: true, errors: false })),
+  ...errors.map((samples) => ({ samples, requests: false, errors: true })),
+];
 
 const T = 1_772_460_000_000; // an arbitrary epoch ms
 const s = (sec: number, v: number): Sample => ({ t: T + sec * 1000, v });
@@ -37,7 +53,7 @@ describe("countSeries over (a, b]", () => {
   });
 
   it("sums over series", () => {
-    expect(countAll([[s(-5, 1), s(30, 6)], [s(10, 2)], []], a, b)).toBe(5 + 2);
+    expect(countWindow(split([[s(-5, 1), s(30, 6)], [s(10, 2)], []], []), a, b).requests).toBe(5 + 2);
   });
 });
 
@@ -47,7 +63,7 @@ describe("countWindow", () => {
     const requests = [[s(-70, 0), s(-50, 100), s(-20, 200), s(0, 300), s(30, 350), s(60, 400)]];
     const errors = [[s(-70, 0), s(-50, 1), s(0, 5), s(30, 9), s(60, 10)]];
     // baseline (-60 s, 0 s]: requests 300 - 0 = 300, errors 5; window: 100 and 5
-    expect(countWindow(requests, errors, a, b)).toEqual({
+    expect(countWindow(split(requests, errors), a, b)).toEqual({
       requests: 100,
       errors5xx: 5,
       baselineRequests: 300,
@@ -57,13 +73,40 @@ describe("countWindow", () => {
   });
 
   it("baselineErrorRate is null when the baseline has no requests, never 0/0 or x/0", () => {
-    expect(countWindow([], [], a, b).baselineErrorRate).toBeNull();
-    expect(countWindow([], [[s(-30, 1), s(-10, 3)]], a, b)).toMatchObject({ baselineErrors5xx: 3, baselineErrorRate: null });
+    expect(countWindow([], a, b).baselineErrorRate).toBeNull();
+    expect(countWindow(split([], [[s(-30, 1), s(-10, 3)]]), a, b)).toMatchObject({ baselineErrors5xx: 3, baselineErrorRate: null });
   });
 
   it("results are integers", () => {
-    const c = countWindow([[s(-90, 0.0000001), s(-30, 10.9999999), s(30, 20.0000002)]], [], a, b);
+    const c = countWindow(split([[s(-90, 0.0000001), s(-30, 10.9999999), s(30, 20.0000002)]], []), a, b);
     expect(c).toMatchObject({ requests: 9, baselineRequests: 11 });
+  });
+});
+
+describe("countBaselineAndWindow", () => {
+  it("a 5xx series counted as requests and as 5xx adds to both", () => {
+    const c = countWindow([{ samples: [s(-70, 0), s(-30, 4), s(30, 10)], requests: true, errors: true }], a, b);
+    expect(c).toEqual({ requests: 6, errors5xx: 6, baselineRequests: 4, baselineErrors5xx: 4, baselineErrorRate: 1 });
+  });
+
+  it("equals countSeries over the baseline and over the window, on random series (resets, gaps, staleness, NaN)", () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let n = 0; n < 2000; n++) {
+      const samples: Sample[] = [];
+      let t = T - 20 * 60_000 + Math.floor(rnd() * 60_000);
+      let v = Math.floor(rnd() * 100);
+      while (t < T + 20 * 60_000) {
+        const r = rnd();
+        v = r < 0.05 ? Math.floor(rnd() * 5) : v + Math.floor(rnd() * 10);
+        samples.push({ t, v: r > 0.98 ? Number.NaN : v });
+        t += r < 0.1 ? Math.floor(rnd() * 8 * 60_000) : 1 + Math.floor(rnd() * 30_000);
+      }
+      const wa = T + Math.floor((rnd() - 0.5) * 20 * 60_000);
+      const wb = wa + Math.floor(rnd() * 10 * 60_000);
+      const got = countBaselineAndWindow(samples, wa, wb);
+      expect(got).toEqual({ baseline: countSeries(samples, wa - (wb - wa), wa), window: countSeries(samples, wa, wb) });
+    }
   });
 });
 
