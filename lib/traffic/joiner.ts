@@ -20,10 +20,10 @@
 //   spans they need (baseline start - 5 min lookback .. windowEnd) overlap or lie within
 //   BATCH_GAP_MS of each other, up to MAX_BATCH_SPAN_MS per batch. One query per selector fetches
 //   the batch's whole span, and each record is counted from those samples in memory. A 500-pod
-//   rollout is then one batch (or a few, if it took hours): a query or two, not 500. The gap is
-//   5 min because the samples in between cost little next to a query's fixed cost, and windows of
-//   one rollout are seconds to minutes apart; the span cap keeps one answer well under
-//   Prometheus' sample limit (query.max-samples, 50M by default) even for busy meshes.
+//   rollout is then one batch (one per 2 h if it took longer): a query or a few, not 500. The gap
+//   is 5 min because the samples in between cost little next to a query's fixed cost, and windows
+//   of one rollout are seconds to minutes apart; the 2 h cap keeps one answer small (500 series
+//   scraped every 15 s: 240k samples) and far under Prometheus' query.max-samples (50M default).
 import { countWindow, hasSamplesFor, LOOKBACK_MS, type CountedSeries, type TrafficCounts } from "./count";
 import { AUTO_ORDER, isConfigured, planFor, type QueryPlan, type TrafficSource } from "./presets";
 import { MetricsUnavailable, type RawSeries, type SampleSource } from "./prometheus";
@@ -31,7 +31,7 @@ import type { TrafficConfig } from "./settings";
 import { answerableAt, isAnswerable, windowOf, type TrafficWindow, type WindowTimes } from "./window";
 
 export const BATCH_GAP_MS = 5 * 60_000;
-export const MAX_BATCH_SPAN_MS = 6 * 3600_000;
+export const MAX_BATCH_SPAN_MS = 2 * 3600_000;
 
 /** The fields of a termination record the joiner reads (a TerminationRecord has them all). */
 export interface TrafficRecordInput extends WindowTimes {

@@ -81,9 +81,12 @@ export class PrometheusSamples implements SampleSource {
   constructor(opts: PrometheusOptions) {
     const u = new URL(opts.url);
     const basePath = u.pathname.replace(/\/+$/, "");
+    // http://user:password@host/… : basic auth, as curl and Grafana read such a URL.
+    const auth = u.username ? { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : undefined;
     this.#driver = new PrometheusDriver({
       endpoint: `${u.protocol}//${u.host}`,
       baseURL: `${basePath}/api/v1/`,
+      auth,
       // A little over the server-side timeout, so Prometheus' own timeout error wins the race.
       timeout: opts.timeoutSeconds * 1000 + 2000,
     });
@@ -112,4 +115,9 @@ export class PrometheusSamples implements SampleSource {
       samples: r.values.map((s) => ({ t: s.time.getTime(), v: s.value })).filter((s) => s.t >= from && s.t <= to),
     }));
   }
+}
+
+/** The client for the configured PROMETHEUS_URL; null when none is set (no traffic joiner). */
+export function prometheusFromSettings(s: { PROMETHEUS_URL?: string; DRAINWATCH_TRAFFIC_QUERY_TIMEOUT_SECONDS: number }): PrometheusSamples | null {
+  return s.PROMETHEUS_URL ? new PrometheusSamples({ url: s.PROMETHEUS_URL, timeoutSeconds: s.DRAINWATCH_TRAFFIC_QUERY_TIMEOUT_SECONDS }) : null;
 }

@@ -243,6 +243,20 @@ describe("joinTraffic against Prometheus", () => {
     expect((err as MetricsUnavailable).httpStatus).toBe(400);
   });
 
+  it("windows of one workload far apart (beyond the batch gap) are separate queries, each counted as alone", async () => {
+    // (100, 140] needs samples from 60 - 300 s; (1100, 1140] from 1060 - 300 = 760 s: 620 s apart.
+    const early = record("shop", "checkout", { deleteRequestedAt: iso(100), exitedAt: iso(130) });
+    const late = record("shop", "checkout", { deleteRequestedAt: iso(1100), exitedAt: iso(1130) });
+    const c = client();
+    const settings = config({ DRAINWATCH_TRAFFIC_SOURCE: "istio" });
+    const got = await joinTraffic([late, early], { settings, now: NOW, client: c });
+    expect(c.queries).toBe(2);
+    // (100, 140]: the 200 series, 10 per 15 s, samples at 105, 120, 135 → 30; baseline (60, 100]: 75, 90 → 20.
+    expect(got[1]).toEqual(traffic("istio", [100, 140], [30, 0, 20, 0]));
+    // (1100, 1140]: samples at 1110, 1125, 1140 (on b) → 30; baseline (1060, 1100]: 1065, 1080, 1095 → 30.
+    expect(got[0]).toEqual(traffic("istio", [1100, 1140], [30, 0, 30, 0]));
+  });
+
   it("a rollout of one workload is answered by one query, every window counted", async () => {
     // 200 pods of checkout terminating one every 3 s from 400 s: windows (t, t+20] overlap.
     const pods = Array.from({ length: 200 }, (_, i) => {

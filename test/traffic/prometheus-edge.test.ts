@@ -22,9 +22,10 @@ async function failure(url: string, timeoutSeconds = 5): Promise<MetricsUnavaila
   return err as MetricsUnavailable;
 }
 
-function answering(status: number, body: string, seen?: string[]): http.Server {
+function answering(status: number, body: string, seen?: string[], auth?: string[]): http.Server {
   return http.createServer((req, res) => {
     seen?.push(req.url ?? "");
+    auth?.push(req.headers.authorization ?? "");
     res.writeHead(status, { "content-type": "application/json" }).end(body);
   });
 }
@@ -62,8 +63,9 @@ describe("PrometheusSamples failures", () => {
 
   it("asks /api/v1/query for the raw samples of the span (one extra ms), under a path prefix too", async () => {
     const seen: string[] = [];
-    const url = await listen(answering(200, JSON.stringify({ status: "success", data: { resultType: "matrix", result: [] } }), seen));
-    const client = new PrometheusSamples({ url: `${url}/prom/`, timeoutSeconds: 7 });
+    const auth: string[] = [];
+    const url = await listen(answering(200, JSON.stringify({ status: "success", data: { resultType: "matrix", result: [] } }), seen, auth));
+    const client = new PrometheusSamples({ url: `${url.replace("://", "://dw:s%40cret@")}/prom/`, timeoutSeconds: 7 });
     expect(await client.rawSamples('x{a="b"}', 1_000_000, 1_060_500)).toEqual([]);
     expect(client.queries).toBe(1);
     const q = new URL(seen[0]!, "http://h");
@@ -71,5 +73,6 @@ describe("PrometheusSamples failures", () => {
     expect(q.searchParams.get("query")).toBe('x{a="b"}[60501ms]');
     expect(q.searchParams.get("time")).toBe("1060.5");
     expect(q.searchParams.get("timeout")).toBe("7s");
+    expect(auth[0]).toBe(`Basic ${Buffer.from("dw:s@cret").toString("base64")}`);
   });
 });
