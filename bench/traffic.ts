@@ -19,10 +19,11 @@ import { joinTraffic, type TrafficJoin, type TrafficRecordInput } from "../lib/t
 import { PrometheusSamples, type RawSeries, type SampleSource } from "../lib/traffic/prometheus.ts";
 import { parseTrafficSettings, toTrafficConfig } from "../lib/traffic/settings.ts";
 import { backfill, startPrometheus, type BackfillSeries } from "../test/helpers/prometheus-tsdb.ts";
+import { processEnv } from "../lib/env.ts";
 
-const SEED = Number(process.env.BENCH_SEED ?? 42);
+const SEED = Number(processEnv().BENCH_SEED ?? 42);
 const CONCURRENCY = 4;
-const PASSES = Number(process.env.BENCH_TRAFFIC_PASSES ?? 5);
+const PASSES = Number(processEnv().BENCH_TRAFFIC_PASSES ?? 5);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const T0 = Date.parse("2026-11-01T00:00:00.000Z");
 const SCRAPE_MS = 15_000;

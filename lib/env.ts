@@ -7,6 +7,7 @@
 // invalid value is a usage error (exit 2) naming the variable and what is allowed.
 import path from "node:path";
 import { z } from "zod";
+import { trafficSettingsSchema } from "./traffic/settings.ts";
 
 /** A whole number of seconds (or a decimal one, when `decimals`) within [min, max]. */
 function seconds(min: number, max: number, opts: { decimals?: boolean } = {}) {
@@ -106,12 +107,8 @@ const sandbox = z.object({
     .describe("wall seconds per simulated second in the sandbox; unset: the scenario's own"),
 });
 
-const traffic = z.object({
-  PROMETHEUS_URL: z
-    .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
-    .optional()
-    .describe("Prometheus HTTP API base for the 5xx during terminations; unset: no metrics source"),
-});
+/** The traffic joiner's section (contract §5) lives beside the joiner; it is one section here. */
+const traffic = trafficSettingsSchema;
 
 /** The sections, in `--help` order. */
 export const SETTINGS = { server, store, ingest, leader, sandbox, traffic } as const;

@@ -46,8 +46,10 @@ export const recordEventSchema = z.object({
 
 export const trafficSchema = z.object({
   source: z.enum(TRAFFIC_SOURCES),
-  requests: z.number(),
-  errors5xx: z.number(),
+  requests: z.number().int(),
+  errors5xx: z.number().int(),
+  baselineRequests: z.number().int(),
+  baselineErrors5xx: z.number().int(),
   baselineErrorRate: z.number().nullable(),
   windowStart: z.string(),
   windowEnd: z.string(),

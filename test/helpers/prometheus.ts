@@ -8,6 +8,7 @@ import path from "node:path";
 import { parse, stringify } from "yaml";
 import { z } from "zod";
 import { freePort } from "./free-port.ts";
+import { processEnv } from "../../lib/env.ts";
 
 export interface RunningServer {
   /** Base URL, e.g. http://127.0.0.1:41234 (no trailing slash). */
@@ -22,7 +23,7 @@ export interface RunningServer {
 
 /** Absolute path of `name` on PATH, or an error naming the Debian package to install. */
 export function requireBinary(name: string, debianPackage: string): string {
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+  for (const dir of (processEnv().PATH ?? "").split(path.delimiter)) {
     if (!dir) continue;
     const file = path.join(dir, name);
     try {

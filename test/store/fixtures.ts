@@ -37,6 +37,8 @@ export function sigkillRecord(over: Partial<TerminationRecord> = {}): Terminatio
       source: "istio",
       requests: 1843,
       errors5xx: 27,
+      baselineRequests: 1667,
+      baselineErrors5xx: 2,
       baselineErrorRate: 0.0012,
       windowStart: "2026-03-02T13:59:30.000Z",
       windowEnd: "2026-03-02T14:01:02.530Z",
@@ -131,7 +133,7 @@ export function manyRecords(n: number, cluster = "default"): TerminationRecord[]
       deleteRequestedAt: at,
       drainSeconds: at === null ? null : (i % 50) / 3,
       notes: i % 2 ? [] : ["n" + i],
-      traffic: i % 3 ? null : { source: "envoy", requests: i, errors5xx: i % 7, baselineErrorRate: null, windowStart: "2026-03-01T00:00:00.000Z", windowEnd: "2026-03-01T00:01:00.000Z" },
+      traffic: i % 3 ? null : { source: "envoy", requests: i, errors5xx: i % 7, baselineRequests: 2 * i, baselineErrors5xx: 0, baselineErrorRate: i === 0 ? null : 0, windowStart: "2026-03-01T00:00:00.000Z", windowEnd: "2026-03-01T00:01:00.000Z" },
     });
   });
 }
