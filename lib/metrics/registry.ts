@@ -1,7 +1,7 @@
 // drainwatch's self-metrics: one prom-client Registry per process (createMetrics() for tests that
 // need isolation). /metrics serves `getMetrics().registry`. Names are part of the alert rules'
 // contract: add labels or metrics, never rename.
-import { Counter, Gauge, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { remember } from "../remember.ts";
 
 export interface Metrics {
@@ -28,7 +28,26 @@ export interface Metrics {
   readonly trackerPodsTracking: Gauge;
   /** 1 while this process holds the ingester Lease. */
   readonly leader: Gauge;
+  /** Wall time (s) of the last watch event or bookmark; 0 on a replica that does not lead. */
+  readonly lastWatchEvent: Gauge;
+
+  // Per workload (contract §6): counted when this process first stores a termination.
+  readonly terminations: Counter<TerminationLabel>;
+  readonly drainSeconds: Histogram<WorkloadLabel>;
+  readonly graceUsedRatio: Histogram<WorkloadLabel>;
+  readonly endpointLagSeconds: Histogram<WorkloadLabel>;
+  readonly endpointLagOverPreStop: Counter<WorkloadLabel>;
+  readonly preStopFailures: Counter<WorkloadLabel>;
+  // Traffic inside termination windows and their baselines: counted when a record's traffic is joined.
+  readonly terminationRequests: Counter<WorkloadLabel>;
+  readonly terminationErrors5xx: Counter<WorkloadLabel>;
+  readonly baselineRequests: Counter<WorkloadLabel>;
+  readonly baselineErrors5xx: Counter<WorkloadLabel>;
 }
+
+export type WorkloadLabel = "cluster" | "namespace" | "workload_kind" | "workload";
+export type TerminationLabel = WorkloadLabel | "cause" | "outcome";
+const WORKLOAD_LABELS: WorkloadLabel[] = ["cluster", "namespace", "workload_kind", "workload"];
 
 export function createMetrics(registry: Registry = new Registry()): Metrics {
   const registers = [registry];
@@ -92,6 +111,75 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
     leader: new Gauge({
       name: "drainwatch_leader",
       help: "1 while this process holds the ingester Lease and writes, else 0.",
+      registers,
+    }),
+    lastWatchEvent: new Gauge({
+      name: "drainwatch_last_watch_event_timestamp_seconds",
+      help: "Unix time of the last watch event or bookmark received; 0 on a replica that does not lead.",
+      registers,
+    }),
+    terminations: new Counter({
+      name: "drainwatch_terminations_total",
+      help: "Pod terminations recorded by this process, by workload, cause and outcome.",
+      labelNames: [...WORKLOAD_LABELS, "cause", "outcome"],
+      registers,
+    }),
+    drainSeconds: new Histogram({
+      name: "drainwatch_drain_seconds",
+      help: "Seconds from the delete request to the last main container's exit.",
+      labelNames: WORKLOAD_LABELS,
+      buckets: [0.5, 1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600],
+      registers,
+    }),
+    graceUsedRatio: new Histogram({
+      name: "drainwatch_grace_used_ratio",
+      help: "Drain time divided by the grace period (1 = the SIGKILL deadline).",
+      labelNames: WORKLOAD_LABELS,
+      // 0.8 is DrainwatchDrainNearGrace's threshold: a bucket boundary keeps that alert exact.
+      buckets: [0.1, 0.25, 0.5, 0.75, 0.8, 0.9, 1, 1.25, 1.5, 2],
+      registers,
+    }),
+    endpointLagSeconds: new Histogram({
+      name: "drainwatch_endpoint_lag_seconds",
+      help: "Seconds from the delete request until the pod's endpoint was not ready in its EndpointSlice.",
+      labelNames: WORKLOAD_LABELS,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      registers,
+    }),
+    endpointLagOverPreStop: new Counter({
+      name: "drainwatch_endpoint_lag_over_prestop_total",
+      help: "Terminations whose endpoint lag exceeded the preStop sleep (any lag without a preStop sleep).",
+      labelNames: WORKLOAD_LABELS,
+      registers,
+    }),
+    preStopFailures: new Counter({
+      name: "drainwatch_prestop_failures_total",
+      help: "Terminations with a failed preStop hook (FailedPreStopHook event).",
+      labelNames: WORKLOAD_LABELS,
+      registers,
+    }),
+    terminationRequests: new Counter({
+      name: "drainwatch_termination_requests_total",
+      help: "Requests to the workload inside termination windows (joined traffic).",
+      labelNames: WORKLOAD_LABELS,
+      registers,
+    }),
+    terminationErrors5xx: new Counter({
+      name: "drainwatch_termination_errors_5xx_total",
+      help: "5xx responses of the workload inside termination windows (joined traffic).",
+      labelNames: WORKLOAD_LABELS,
+      registers,
+    }),
+    baselineRequests: new Counter({
+      name: "drainwatch_termination_baseline_requests_total",
+      help: "Requests to the workload in the baseline windows before terminations (joined traffic).",
+      labelNames: WORKLOAD_LABELS,
+      registers,
+    }),
+    baselineErrors5xx: new Counter({
+      name: "drainwatch_termination_baseline_errors_5xx_total",
+      help: "5xx responses of the workload in the baseline windows before terminations (joined traffic).",
+      labelNames: WORKLOAD_LABELS,
       registers,
     }),
   };

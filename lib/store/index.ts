@@ -15,6 +15,7 @@ export { getStore, openStoreKind, primeStore, storeUnavailableReason } from "./d
 export { migrate, MIGRATION_LOCK_KEY } from "./migrate";
 export type { MigrateOptions } from "./migrate";
 export { recordTerminations, WRITE_BATCH_SIZE } from "./write";
+export type { RecordResult } from "./write";
 export {
   findTerminations,
   getTermination,

@@ -6,8 +6,9 @@
 // and the children of both written in the same statement.
 // Cluster, workload and revision ids are resolved first (upserted when new) and cached per store
 // after commit. Everything of one call runs in one transaction.
-import { sqlState } from "../errors.ts";
 import { createHash } from "node:crypto";
+import { z } from "zod";
+import { sqlState } from "../errors.ts";
 import type { TerminationRecord } from "../tracker/record";
 import type { Store } from "./types";
 
@@ -96,7 +97,7 @@ ins AS (
     exited_at, deleted_at, drain, lag, ps_defined, ps_action, ps_failed, sidecar_first,
     COALESCE(notes, '{}'), traffic, hash
   FROM x WHERE new
-  RETURNING 1
+  RETURNING cluster_id, pod_uid
 ),
 upd AS (
   UPDATE terminations t SET
@@ -156,7 +157,8 @@ e_gone AS (
   WHERE te.termination_id = u.id AND te.ordinal >= json_array_length(u.e)
 )
 SELECT ((SELECT count(*) FROM ins) + (SELECT count(*) FROM upd))::int AS written,
-  ((SELECT count(*) FROM x WHERE NOT new AND NOT same) - (SELECT count(*) FROM upd))::int AS vanished`;
+  ((SELECT count(*) FROM x WHERE NOT new AND NOT same) - (SELECT count(*) FROM upd))::int AS vanished,
+  (SELECT COALESCE(json_agg(json_build_array(cluster_id, pod_uid)), '[]') FROM ins)::text AS inserted`;
 
 type Tx = Pick<Store["prisma"], "$queryRawUnsafe">;
 
@@ -185,11 +187,16 @@ const revisionKey = (r: TerminationRecord) => (r.revision === null ? null : work
  * stored one is not written again (`written` counts rows inserted or changed). Within one call a
  * later record with the same key wins. One transaction: every record is stored, or none.
  */
-export async function recordTerminations(
-  store: Store,
-  records: readonly TerminationRecord[],
-): Promise<{ written: number }> {
-  if (records.length === 0) return { written: 0 };
+export interface RecordResult {
+  /** Rows inserted or changed. */
+  written: number;
+  /** The records that were new to the database (not stored before): what self-metrics count, so a
+   * restart or a replay never counts stored history again. */
+  inserted: TerminationRecord[];
+}
+
+export async function recordTerminations(store: Store, records: readonly TerminationRecord[]): Promise<RecordResult> {
+  if (records.length === 0) return { written: 0, inserted: [] };
   const byKey = new Map<string, TerminationRecord>();
   for (const r of records) byKey.set(r.cluster + sep + r.podUid, storable(r));
   const unique = [...byKey.values()];
@@ -242,17 +249,19 @@ function isUniqueViolation(err: unknown): boolean {
   return sqlState(err) === "23505";
 }
 
-async function writeAll(store: Store, records: TerminationRecord[]): Promise<{ written: number }> {
+async function writeAll(store: Store, records: TerminationRecord[]): Promise<RecordResult> {
   const cache = cacheOf(store);
   const learned: IdCache = { clusters: new Map(), workloads: new Map(), revisions: new Map() };
-  const written = await store.prisma.$transaction(
+  const result = await store.prisma.$transaction(
     async (tx) => {
       const ids = await resolveIds(tx, records, cache, learned);
-      let n = 0;
+      const total: RecordResult = { written: 0, inserted: [] };
       for (let i = 0; i < records.length; i += WRITE_BATCH_SIZE) {
-        n += await writeBatch(tx, records.slice(i, i + WRITE_BATCH_SIZE), ids);
+        const batch = await writeBatch(tx, records.slice(i, i + WRITE_BATCH_SIZE), ids);
+        total.written += batch.written;
+        total.inserted.push(...batch.inserted);
       }
-      return n;
+      return total;
     },
     { timeout: 600_000, maxWait: 60_000 },
   );
@@ -260,7 +269,7 @@ async function writeAll(store: Store, records: TerminationRecord[]): Promise<{ w
   for (const k of ["clusters", "workloads", "revisions"] as const) {
     for (const [key, id] of learned[k]) cache[k].set(key, id);
   }
-  return { written };
+  return result;
 }
 
 interface Ids {
@@ -374,12 +383,19 @@ async function resolveIds(tx: Tx, records: TerminationRecord[], cache: IdCache, 
   return { cluster: clusterId, workload: workloadId, revision: revisionId };
 }
 
-async function writeBatch(tx: Tx, records: TerminationRecord[], ids: Ids): Promise<number> {
+const insertedRows = z.array(z.tuple([z.number(), z.string()]));
+
+/** Writes one batch; returns how many rows were written and the records that were new (inserted). */
+async function writeBatch(tx: Tx, records: TerminationRecord[], ids: Ids): Promise<{ written: number; inserted: TerminationRecord[] }> {
   const parts: string[] = [];
+  const byKey = new Map<string, TerminationRecord>();
   for (const r of records) {
-    parts.push(prepare(r, { cluster: ids.cluster(r), workload: ids.workload(r), revision: ids.revision(r) }).json);
+    const cluster = ids.cluster(r);
+    byKey.set(`${cluster}${sep}${r.podUid}`, r);
+    parts.push(prepare(r, { cluster, workload: ids.workload(r), revision: ids.revision(r) }).json);
   }
-  const [row] = await tx.$queryRawUnsafe<{ written: number; vanished: number }[]>(WRITE_SQL, `[${parts.join(",")}]`);
+  const [row] = await tx.$queryRawUnsafe<{ written: number; vanished: number; inserted: string }[]>(WRITE_SQL, `[${parts.join(",")}]`);
   if (Number(row?.vanished ?? 0) > 0) throw new VanishedError();
-  return Number(row?.written ?? 0);
+  const inserted = insertedRows.parse(JSON.parse(row?.inserted ?? "[]")).map(([cluster, podUid]) => byKey.get(`${cluster}${sep}${podUid}`)!);
+  return { written: Number(row?.written ?? 0), inserted };
 }

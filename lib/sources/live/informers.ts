@@ -176,6 +176,8 @@ class SupervisedInformer {
     this.watch = new GuardedWatch(o.kc, {
       onEvent: () => {
         this.lastActivity = Date.now();
+        // Wall time, bookmarks included: what DrainwatchIngestStalled compares with time().
+        metrics.lastWatchEvent.set(this.lastActivity / 1000);
       },
       onInvalid: (reason) => {
         metrics.watchEventsInvalid.inc(label);

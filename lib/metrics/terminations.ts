@@ -1,0 +1,42 @@
+// The per-workload metrics of contract §6, from termination records. Pure bookkeeping on the
+// registry: the writer calls observeNewTerminations with the records the database reports as new
+// (never stored history again, after a restart or a replay), the traffic enricher observeTraffic
+// when it fills a record's traffic.
+import type { TerminationRecord } from "../tracker/record.ts";
+import type { Metrics, WorkloadLabel } from "./registry.ts";
+
+function workloadLabels(r: TerminationRecord): Record<WorkloadLabel, string> {
+  return { cluster: r.cluster, namespace: r.namespace, workload_kind: r.workload.kind, workload: r.workload.name };
+}
+
+/** The seconds of a preStop sleep, when the record carries it (contract §3 `preStop.sleepSeconds`). */
+function preStopSleepSeconds(r: TerminationRecord): number | null {
+  const p = r.preStop as { sleepSeconds?: number | null };
+  return p.sleepSeconds ?? null;
+}
+
+export function observeNewTerminations(metrics: Metrics, records: readonly TerminationRecord[]): void {
+  for (const r of records) {
+    const labels = workloadLabels(r);
+    metrics.terminations.inc({ ...labels, cause: r.cause, outcome: r.outcome });
+    if (r.drainSeconds !== null) {
+      metrics.drainSeconds.observe(labels, r.drainSeconds);
+      if (r.gracePeriodSeconds !== null && r.gracePeriodSeconds > 0) metrics.graceUsedRatio.observe(labels, r.drainSeconds / r.gracePeriodSeconds);
+    }
+    if (r.endpointLagSeconds !== null) {
+      metrics.endpointLagSeconds.observe(labels, r.endpointLagSeconds);
+      const sleep = preStopSleepSeconds(r);
+      if (r.endpointLagSeconds > (sleep ?? 0)) metrics.endpointLagOverPreStop.inc(labels);
+    }
+    if (r.preStop.failed) metrics.preStopFailures.inc(labels);
+  }
+}
+
+export function observeTraffic(metrics: Metrics, r: TerminationRecord): void {
+  if (!r.traffic) return;
+  const labels = workloadLabels(r);
+  metrics.terminationRequests.inc(labels, r.traffic.requests);
+  metrics.terminationErrors5xx.inc(labels, r.traffic.errors5xx);
+  metrics.baselineRequests.inc(labels, r.traffic.baselineRequests);
+  metrics.baselineErrors5xx.inc(labels, r.traffic.baselineErrors5xx);
+}
