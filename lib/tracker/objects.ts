@@ -101,7 +101,7 @@ const objectRefSchema = z
   .object({ kind: str, name: str, namespace: str, uid: str, fieldPath: str })
   .nullish();
 
-/** core/v1 Event and events.k8s.io/v1 Event; normalized by `normalizeEvent`. */
+/** core/v1 Event and events.k8s.io/v1 Event; the tracker reads either shape (`involvedObject` or `regarding`, `message` or `note`). */
 export const eventSchema = z.object({
   metadata: z.object({ uid: z.string().min(1), name: str }),
   involvedObject: objectRefSchema,
