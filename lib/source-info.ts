@@ -30,3 +30,17 @@ export function sourceInfo(): SourceInfo {
 export function setSourceInfo(source: SourceInfo): void {
   slot().current = source;
 }
+
+/** Where the 5xx during terminations come from: the configured Prometheus, or nowhere (the UI
+ * then says "no metrics source" instead of showing zeros). */
+export type MetricsSourceInfo = { kind: "prometheus"; url: string } | { kind: "none" };
+
+const metricsSlot = (): { current: MetricsSourceInfo } => remember("metrics-source", () => ({ current: { kind: "none" } as MetricsSourceInfo }));
+
+export function metricsSourceInfo(): MetricsSourceInfo {
+  return metricsSlot().current;
+}
+
+export function setMetricsSourceInfo(source: MetricsSourceInfo): void {
+  metricsSlot().current = source;
+}
