@@ -9,7 +9,7 @@ import tseslint from "typescript-eslint";
 const nodeBuiltins = [...new Set(builtinModules.flatMap((m) => (m.startsWith("node:") ? [m] : [m, `node:${m}`])))];
 
 /** Stages the tracker must not reach into (imports go sources → tracker → store → readers). */
-const ioStages = ["store", "sources", "server", "cli", "pipeline", "ingest", "leader", "readers", "traffic", "metrics", "sandbox", "log"];
+const ioStages = ["store", "sources", "server", "cli", "ingest", "leader", "readers", "traffic", "metrics", "sandbox", "log"];
 const stageAlt = ioStages.join("|");
 
 const trackerImportRule = [

@@ -358,7 +358,7 @@ async function resolveIngestSource(cfg: Config): Promise<IngestSource> {
 
 /** Leader-elected live ingest writing to `store`; each written batch is logged (debug) with its pod UIDs. */
 async function startIngest(cfg: Config, source: IngestSource, storeOpen: Promise<Store>): Promise<LeaderIngest> {
-  const { startLeaderIngest } = await import("../ingest/leader-ingest.ts");
+  const [{ startLeaderIngest }, { StoreSink }] = await Promise.all([import("../ingest/leader-ingest.ts"), import("../ingest/store-sink.ts")]);
   const leaseMs = cfg.DRAINWATCH_LEASE_DURATION_SECONDS * 1000;
   const write = async (records: TerminationRecord[]): Promise<void> => {
     await recordTerminations(await storeOpen, records);
@@ -368,7 +368,7 @@ async function startIngest(cfg: Config, source: IngestSource, storeOpen: Promise
   return startLeaderIngest({
     kubeConfig: source.kubeConfig,
     cluster: cfg.DRAINWATCH_CLUSTER,
-    write,
+    sink: ({ metrics, log }) => new StoreSink({ write, overflow: "drop", metrics, log }),
     settleMs: cfg.DRAINWATCH_SETTLE_SECONDS * 1000,
     namespaces: cfg.DRAINWATCH_NAMESPACES,
     informers: {
