@@ -1,5 +1,7 @@
 // The store sink: the one place records are batched on their way to the database. Records are
-// appended to a bounded in-memory buffer and written in batches by one pump; a failed write keeps
+// appended to a bounded in-memory buffer and written in batches by one pump: a batch is written
+// once it is full, or once its oldest record has waited `lingerMs` (one statement per batch costs
+// far less than one per record), at once when flushing. A failed write keeps
 // the batch at the head of the buffer and retries with backoff, so a database outage loses nothing
 // as long as the buffer holds. Writes must be idempotent (recordTerminations upserts by pod UID):
 // a batch whose commit was not acknowledged is written again.
@@ -27,6 +29,8 @@ export interface StoreSinkOptions {
   maxBuffer?: number;
   /** Records per write (default 500). */
   batchSize?: number;
+  /** How long a partial batch waits for more records before it is written (default 200 ms). */
+  lingerMs?: number;
   /** Retry backoff after a failed write (default 0.5 s → 30 s). */
   backoff?: BackoffOptions;
   /**
@@ -52,6 +56,11 @@ export class StoreSink implements RecordSink {
   private readonly updates = new WeakSet<TerminationRecord>();
   private pumping: Promise<void> | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** When the oldest buffered record arrived (at most: an earlier time only makes it write sooner). */
+  private headSince = 0;
+  private lingerTimer: NodeJS.Timeout | null = null;
+  /** flush()/close() running: partial batches are written at once. */
+  private flushing = false;
   private wakeRetry: (() => void) | null = null;
   /** "wait" policy: senders waiting for room, woken whenever the buffer shrinks or the sink ends. */
   private roomWaiters: (() => void)[] = [];
@@ -65,6 +74,7 @@ export class StoreSink implements RecordSink {
   private readonly overflow: OverflowPolicy;
   private readonly maxBuffer: number;
   private readonly batchSize: number;
+  private readonly lingerMs: number;
   private readonly backoff: BackoffOptions;
   private readonly maxAttempts: number;
   private readonly metrics: Metrics | undefined;
@@ -75,6 +85,7 @@ export class StoreSink implements RecordSink {
     this.overflow = opts.overflow;
     this.maxBuffer = Math.max(1, opts.maxBuffer ?? 10_000);
     this.batchSize = Math.max(1, opts.batchSize ?? 500);
+    this.lingerMs = Math.max(0, opts.lingerMs ?? 200);
     this.backoff = opts.backoff ?? { initialMs: 500, maxMs: 30_000 };
     this.maxAttempts = Math.max(1, opts.maxAttempts ?? Number.POSITIVE_INFINITY);
     this.metrics = opts.metrics;
@@ -107,6 +118,7 @@ export class StoreSink implements RecordSink {
   private accept(records: readonly TerminationRecord[], from: number): number {
     const room = this.closed ? 0 : this.maxBuffer - this.buffer.length;
     const end = Math.min(records.length, from + Math.max(0, room));
+    if (this.buffer.length === 0 && end > from) this.headSince = Date.now();
     for (let i = from; i < end; i++) this.buffer.push(records[i]!);
     if (this.overflow === "drop" || this.closed) {
       const dropped = records.length - end;
@@ -150,6 +162,15 @@ export class StoreSink implements RecordSink {
 
   private async flushUntil(deadline: number): Promise<boolean> {
     const left = (): number => deadline - Date.now();
+    this.flushing = true;
+    try {
+      return await this.flushLoop(deadline, left);
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async flushLoop(deadline: number, left: () => number): Promise<boolean> {
     while (this.buffer.length > 0 && !this.failed && left() > 0) {
       this.wakeRetry?.(); // skip the backoff wait: shutdown has a budget, not a schedule
       this.pump();
@@ -171,6 +192,8 @@ export class StoreSink implements RecordSink {
     if (this.overflow === "wait") await within(this.sendChain, deadline - Date.now());
     const ok = await this.flushUntil(deadline);
     this.closed = true;
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = null;
     this.wakeRetry?.();
     this.wakeSenders();
     if (!ok) this.dropBuffer("database unavailable at shutdown: unwritten records dropped");
@@ -187,8 +210,25 @@ export class StoreSink implements RecordSink {
     this.metrics?.writeBufferDepth.set(0);
   }
 
+  /** A batch is ready: full (or the buffer is), lingered long enough, or a flush is running. */
+  private ready(): boolean {
+    return this.flushing || this.buffer.length >= Math.min(this.batchSize, this.maxBuffer) || Date.now() - this.headSince >= this.lingerMs;
+  }
+
   private pump(): void {
-    if (this.pumping || this.buffer.length === 0) return;
+    if (this.pumping || this.buffer.length === 0 || this.closed) return;
+    if (!this.ready()) {
+      this.lingerTimer ??= setTimeout(
+        () => {
+          this.lingerTimer = null;
+          this.pump();
+        },
+        Math.max(1, this.headSince + this.lingerMs - Date.now()),
+      );
+      return;
+    }
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = null;
     this.pumping = this.run().finally(() => {
       this.pumping = null;
       // Records added while the last write was settling.
@@ -197,8 +237,12 @@ export class StoreSink implements RecordSink {
   }
 
   private async run(): Promise<void> {
-    while (this.buffer.length > 0 && !this.closed && !this.failed) {
+    // A failed batch is retried whatever its size; a new batch waits until it is ready.
+    let retrying = false;
+    while (this.buffer.length > 0 && !this.closed && !this.failed && (retrying || this.ready())) {
       const batch = this.buffer.slice(0, this.batchSize);
+      const startedAt = Date.now();
+      const olderLeft = this.buffer.length > batch.length; // records that stay buffered after this batch
       try {
         await this.write(batch);
       } catch (err) {
@@ -214,11 +258,15 @@ export class StoreSink implements RecordSink {
         const delayMs = backoffDelay(this.attempt++, this.backoff);
         this.log.warn({ err: describe(err), depth: this.buffer.length, attempt: this.attempt, delayMs }, "writing records failed: retrying");
         await this.wait(delayMs);
+        retrying = true;
         continue;
       }
+      retrying = false;
       this.attempt = 0;
-      // The batch is the head of the buffer: send() only appends.
+      // The batch is the head of the buffer: send() only appends. What is left arrived during
+      // the write, unless some was there before (then headSince stays: it is older).
       this.buffer.splice(0, batch.length);
+      if (!olderLeft) this.headSince = startedAt;
       this.counts.written += batch.length;
       this.metrics?.writeBufferDepth.set(this.buffer.length);
       if (this.metrics) {

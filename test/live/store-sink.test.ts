@@ -5,7 +5,7 @@ import { pino } from "pino";
 import { StoreSink } from "../../lib/ingest/store-sink.ts";
 import { createMetrics, type Metrics } from "../../lib/metrics/registry.ts";
 import type { TerminationRecord } from "../../lib/tracker/record.ts";
-import { until } from "./fixtures.ts";
+import { sleep, until } from "./fixtures.ts";
 
 const quiet = pino({ level: "silent" });
 
@@ -184,5 +184,23 @@ describe("store sink", () => {
     ]);
     expect(writer.stats().written).toBe(3);
     expect(await value(metrics, "drainwatch_terminations_recorded_total")).toBe(2);
+  });
+
+  it("batches: a full batch is written at once, a partial one after lingerMs, everything at once on close", async () => {
+    const batches: string[][] = [];
+    const writer = new StoreSink({ overflow: "drop", write: async (b) => void batches.push(b.map((r) => r.podUid)), batchSize: 3, lingerMs: 150, log: quiet });
+    const t0 = Date.now();
+    await writer.send([rec(0)]);
+    await sleep(50);
+    expect(batches).toEqual([]); // waiting for more
+    await writer.send([rec(1), rec(2), rec(3)]);
+    await until(() => batches.length === 1, 1000, "a full batch");
+    expect(batches).toEqual([["uid-0", "uid-1", "uid-2"]]);
+    await until(() => batches.length === 2, 1000, "the partial batch");
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(145); // lingered (counted from the oldest record it held)
+    expect(batches[1]).toEqual(["uid-3"]);
+    await writer.send([rec(4)]);
+    expect(await writer.close(1000)).toBe(true); // no linger when flushing
+    expect(batches[2]).toEqual(["uid-4"]);
   });
 });
