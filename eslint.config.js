@@ -9,7 +9,7 @@ import tseslint from "typescript-eslint";
 const nodeBuiltins = [...new Set(builtinModules.flatMap((m) => (m.startsWith("node:") ? [m] : [m, `node:${m}`])))];
 
 /** Stages the tracker must not reach into (imports go sources → tracker → store → readers). */
-const ioStages = ["store", "sources", "server", "cli", "pipeline", "ingest", "leader", "readers", "traffic", "metrics", "sandbox", "log"];
+const ioStages = ["store", "sources", "server", "cli", "ingest", "leader", "readers", "traffic", "metrics", "sandbox", "log"];
 const stageAlt = ioStages.join("|");
 
 const trackerImportRule = [
@@ -27,12 +27,12 @@ const trackerImportRule = [
       },
       {
         regex: `(^|/)lib/(${stageAlt})(\\.[cm]?[jt]sx?)?(/|$)`,
-        message: "lib/tracker must not import I/O stages (store, sources, server, cli, pipeline, …).",
+        message: "lib/tracker must not import I/O stages (store, sources, ingest, server, cli, …).",
       },
       {
         // Relative imports from lib/tracker/** into sibling stages: ../store, ../../lib/sources/x…
         regex: `^(\\.\\./)+(${stageAlt})(\\.[cm]?[jt]sx?)?(/|$)`,
-        message: "lib/tracker must not import I/O stages (store, sources, server, cli, pipeline, …).",
+        message: "lib/tracker must not import I/O stages (store, sources, ingest, server, cli, …).",
       },
     ],
   },

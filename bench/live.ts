@@ -149,10 +149,11 @@ function reportUntilFinish(
 async function ingestChild(url: string): Promise<void> {
   const send = (m: Msg): void => void process.send!(m);
   // Only what live ingest itself loads (the sandbox module stays out of this process).
-  const [{ KubeConfig }, { pino }, { startLiveIngest }, { createMetrics }] = await Promise.all([
+  const [{ KubeConfig }, { pino }, { startLiveIngest }, { StoreSink }, { createMetrics }] = await Promise.all([
     import("@kubernetes/client-node"),
     import("pino"),
     import("../lib/ingest/live.ts"),
+    import("../lib/ingest/store-sink.ts"),
     import("../lib/metrics/registry.ts"),
   ]);
   const rep = reporter(send);
@@ -169,13 +170,16 @@ async function ingestChild(url: string): Promise<void> {
     currentContext: "sandbox",
   });
   const t0 = performance.now();
+  const metrics = createMetrics();
+  const log = pino({ level: processEnv().BENCH_LIVE_LOG ?? "silent" });
   const li = startLiveIngest({
     cluster: "bench",
     kubeConfig: kc,
-    write: async (batch) => void (records += batch.length),
+    // The store sink as serve runs it (overflow "drop"), writing nowhere: records are counted.
+    sink: new StoreSink({ overflow: "drop", write: async (batch) => void (records += batch.length), metrics, log }),
     settleMs: 5000,
-    metrics: createMetrics(),
-    log: pino({ level: processEnv().BENCH_LIVE_LOG ?? "silent" }),
+    metrics,
+    log,
   });
   const tracker = li.tracker;
   const ingest = tracker.ingest.bind(tracker);
@@ -208,7 +212,7 @@ async function ingestChild(url: string): Promise<void> {
 
 /** The fixed cost: the live-ingest process's modules loaded, nothing connected. */
 async function idleChild(): Promise<void> {
-  await Promise.all([import("@kubernetes/client-node"), import("pino"), import("../lib/ingest/live.ts"), import("../lib/metrics/registry.ts")]);
+  await Promise.all([import("@kubernetes/client-node"), import("pino"), import("../lib/ingest/live.ts"), import("../lib/ingest/store-sink.ts"), import("../lib/metrics/registry.ts")]);
   await new Promise((r) => setTimeout(r, 200));
   const rss = rssMiB();
   gcNow();

@@ -17,7 +17,9 @@ import { createReadStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { runIngest } from "../lib/pipeline/ingest.ts";
+import { runIngest } from "../lib/ingest/pipeline.ts";
+import { CollectSink } from "../lib/ingest/sink.ts";
+import { StoreSink } from "../lib/ingest/store-sink.ts";
 import { readCapture } from "../lib/sources/capture.ts";
 import { migrate, openStore, recordTerminations } from "../lib/store/index.ts";
 import type { TerminationRecord } from "../lib/tracker/record.ts";
@@ -29,7 +31,7 @@ if (!file) {
   process.stderr.write("usage: tsx bench/tracker.ts CAPTURE.ndjson\n");
   process.exit(2);
 }
-// Records per recordTerminations call: what `replay` hands the store (pipeline batch size).
+// Records per recordTerminations call: what `replay` hands the store (the store sink's batch size).
 const STORE_BATCH = Number(processEnv().BENCH_STORE_BATCH ?? 500);
 const rssMB = (): number => Math.round(process.resourceUsage().maxRSS / 1024); // maxRSS is in KiB
 const note = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
@@ -75,16 +77,10 @@ async function readerOnly(): Promise<{ facts: number; ms: number }> {
 
 async function pipeline(): Promise<{ events: number; records: TerminationRecord[]; problems: number; ms: number; held: number }> {
   const tracker = new Tracker({ cluster: "bench", settleMs: 5000 });
-  const records: TerminationRecord[] = [];
+  const out = new CollectSink();
   const t0 = performance.now();
-  const s = await runIngest(readCapture(file!), {
-    tracker,
-    sink: (batch) => {
-      for (const r of batch) records.push(r);
-    },
-    maxBatchDelayMs: 0,
-  });
-  return { events: s.events, records, problems: s.problemCount, ms: performance.now() - t0, held: tracker.size };
+  const s = await runIngest(readCapture(file!), { tracker, sink: out });
+  return { events: s.events, records: out.records, problems: s.problemCount, ms: performance.now() - t0, held: tracker.size };
 }
 
 function psqlAvailable(): boolean {
@@ -175,7 +171,7 @@ async function main(): Promise<void> {
         await store.close();
       }
 
-      // End to end, as `replay` runs it: store writes overlap with reading (one batch in flight).
+      // End to end, as `replay` runs it: the store sink (overflow "wait") writes while reading goes on.
       await admin.query(`CREATE DATABASE "${dbName}_e2e"`);
       const u2 = new URL(url);
       u2.pathname = `/${dbName}_e2e`;
@@ -183,11 +179,9 @@ async function main(): Promise<void> {
       try {
         await migrate(store2);
         const t0 = performance.now();
-        const s = await runIngest(readCapture(file!), {
-          tracker: new Tracker({ cluster: "bench", settleMs: 5000 }),
-          sink: async (batch) => void (await recordTerminations(store2, batch)),
-          maxBatchDelayMs: 0,
-        });
+        const sink = new StoreSink({ overflow: "wait", maxAttempts: 1, batchSize: STORE_BATCH, write: (batch) => recordTerminations(store2, batch) });
+        const s = await runIngest(readCapture(file!), { tracker: new Tracker({ cluster: "bench", settleMs: 5000 }), sink });
+        if (!(await sink.close(Number.POSITIVE_INFINITY))) throw new Error("replay pipeline: the store sink gave up");
         e2eMs = performance.now() - t0;
         e2eEvents = s.events;
         note(`replay pipeline with store: ${fmt(e2eMs)} ms`);

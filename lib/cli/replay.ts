@@ -3,7 +3,9 @@ import { constants as fsc } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import type { Settings } from "../env.ts";
 import { log } from "../log.ts";
-import { runIngest, type IngestSummary, type Problem } from "../pipeline/ingest.ts";
+import { enrichStage, type Enricher } from "../ingest/enrich.ts";
+import { runIngest, type IngestSummary, type Problem } from "../ingest/pipeline.ts";
+import { CollectSink, teeSink, type RecordSink } from "../ingest/sink.ts";
 import { readCapture } from "../sources/capture.ts";
 import { Tracker } from "../tracker/tracker.ts";
 import { compareRecords, type TerminationRecord } from "../tracker/record.ts";
@@ -41,9 +43,11 @@ export async function replay(settings: Settings, opts: ReplayOptions): Promise<n
   // Store: loaded lazily so that --no-store never loads Prisma/PGlite.
   let closeStore: (() => Promise<void>) | null = null;
   let stored = 0;
-  let storeSink: ((batch: TerminationRecord[]) => Promise<void>) | null = null;
+  const collected = new CollectSink();
+  let sink: RecordSink = collected;
+  let storeError = (): unknown => null;
   if (opts.store) {
-    const storeMod = await import("../store/index.ts");
+    const [storeMod, { StoreSink }] = await Promise.all([import("../store/index.ts"), import("../ingest/store-sink.ts")]);
     const store = await storeMod.openStore({ databaseUrl: settings.store.DATABASE_URL, dataDir: settings.dataDir });
     closeStore = () => store.close();
     try {
@@ -53,13 +57,23 @@ export async function replay(settings: Settings, opts: ReplayOptions): Promise<n
       await closeStore().catch(() => {});
       throw e;
     }
-    storeSink = async (batch) => {
-      const { written } = await storeMod.recordTerminations(store, batch);
-      stored += written;
-    };
+    // The live writer with the other overflow policy: replay waits for room and never drops. A
+    // failed write fails the replay (no retries: the user is watching and can run it again).
+    const storeSink = new StoreSink({
+      overflow: "wait",
+      maxAttempts: 1,
+      write: async (batch) => {
+        const { written } = await storeMod.recordTerminations(store, batch);
+        stored += written;
+      },
+    });
+    sink = teeSink(collected, storeSink);
+    storeError = () => storeSink.error;
   }
+  // Replay waits for enrichment to finish: what it prints and stores carries what enrichers add.
+  const enrichers: Enricher[] = [];
+  const stage = enrichStage({ downstream: sink, enrichers, finishOnClose: true });
 
-  const collected: TerminationRecord[] = [];
   let printed = 0;
   const onProblem = (p: Problem): void => {
     printed++;
@@ -67,25 +81,25 @@ export async function replay(settings: Settings, opts: ReplayOptions): Promise<n
   };
 
   let summary: IngestSummary;
+  const started = performance.now();
   try {
-    summary = await runIngest(readCapture(opts.files), {
-      tracker,
-      sink: async (batch) => {
-        for (const r of batch) collected.push(r);
-        if (storeSink) await storeSink(batch);
-      },
-      onProblem,
-      maxBatchDelayMs: 0,
-    });
+    summary = await runIngest(readCapture(opts.files), { tracker, sink: stage, onProblem });
+    // Everything is stored (and enriched) once the sinks closed: that is part of the run's time.
+    if (!(await stage.close(Number.POSITIVE_INFINITY))) throw storeError() ?? new Error("not every record could be stored");
+    summary.durationMs = performance.now() - started;
+  } catch (e) {
+    await stage.close(0).catch(() => false);
+    throw e;
   } finally {
     if (closeStore) await closeStore().catch((e: unknown) => log.warn({ err: e }, "closing the store failed"));
   }
 
-  collected.sort(compareRecords);
+  const records = collected.records;
+  records.sort(compareRecords);
   if (opts.json) {
-    await writeRecords(collected);
+    await writeRecords(records);
   } else {
-    await writeOut(humanSummary(collected, summary, opts.store ? stored : null));
+    await writeOut(humanSummary(records, summary, opts.store ? stored : null));
   }
 
   if (summary.problemCount > PRINT_PROBLEMS) {

@@ -1,14 +1,20 @@
 // What `serve` starts: live ingest only while this replica holds the ingester Lease.
 // Leadership lost → ingest stops at once without flushing (the new leader owns writing from
-// now on; records are idempotent upserts, but the brief wants one writer). Shutdown → ingest stops
+// now on; records are idempotent upserts, and one writer keeps them from racing). Shutdown → ingest stops
 // with a flush, then the lease is released so a follower takes over at its next retry.
+import type { Logger } from "pino";
 import { startLeaderElection, type LeaderElectionOptions } from "../leader/lease.ts";
 import { log as rootLog } from "../log.ts";
-import { getMetrics } from "../metrics/registry.ts";
+import { getMetrics, type Metrics } from "../metrics/registry.ts";
 import { startLiveIngest, type LiveIngest, type LiveIngestOptions } from "./live.ts";
+import type { RecordSink } from "./sink.ts";
 
-export interface LeaderIngestOptions extends Omit<LiveIngestOptions, "source"> {
+/** A fresh sink for each term of leadership (the last one was closed when leadership ended). */
+export type SinkFactory = (ctx: { metrics: Metrics; log: Logger }) => RecordSink;
+
+export interface LeaderIngestOptions extends Omit<LiveIngestOptions, "source" | "sink"> {
   kubeConfig: NonNullable<LiveIngestOptions["kubeConfig"]>;
+  sink: SinkFactory;
   lease?: Omit<LeaderElectionOptions, "kubeConfig" | "onStartedLeading" | "onStoppedLeading" | "metrics" | "log">;
 }
 
@@ -36,7 +42,7 @@ export function startLeaderIngest(opts: LeaderIngestOptions): LeaderIngest {
     log: opts.log,
     onStartedLeading: () => {
       log.info("leading: starting live ingest");
-      ingest = startLiveIngest({ ...opts, metrics });
+      ingest = startLiveIngest({ ...opts, metrics, sink: opts.sink({ metrics, log: opts.log ?? rootLog }) });
     },
     onStoppedLeading: async () => {
       const running = ingest;

@@ -1,5 +1,6 @@
 // Live ingest: informers → tracker (ticked every second so records settle without new facts) →
-// buffered writer → store, through the same runIngest pipeline that replays captures.
+// enrich stage → sink (the store sink, overflow "drop": the watch never waits for the database),
+// through the same runIngest pipeline that replays captures.
 //
 // Shutdown never finalizes in-flight terminations (finalizeAll would record pods that are still
 // draining as if they had ended). It stops the informers, writes what is final or already deleted
@@ -10,18 +11,22 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { log as rootLog } from "../log.ts";
 import { getMetrics, type Metrics } from "../metrics/registry.ts";
-import { runIngest, type IngestSummary } from "../pipeline/ingest.ts";
 import { startInformers, type InformerOptions, type LiveSource } from "../sources/live/informers.ts";
-import type { Store } from "../store/types.ts";
 import type { TerminationRecord } from "../tracker/record.ts";
 import { Tracker } from "../tracker/tracker.ts";
-import { BufferedWriter, type WriteBatch, type WriterOptions } from "./writer.ts";
+import { enrichStage, type Enricher } from "./enrich.ts";
+import { runIngest, type IngestSummary } from "./pipeline.ts";
+import type { RecordSink } from "./sink.ts";
 
 export interface LiveIngestOptions {
   cluster: string;
-  /** Where records go: a store (recordTerminations) or any idempotent batch writer. */
-  store?: Store;
-  write?: WriteBatch;
+  /**
+   * Where records go; live ingest closes it on stop(). Its send() must not wait (a StoreSink with
+   * overflow "drop"): the watch is never blocked by the database.
+   */
+  sink: RecordSink;
+  /** Stages that add to finished records (the traffic joiner); records are sent before them. */
+  enrichers?: readonly Enricher[];
   /** Start informers on this cluster… */
   kubeConfig?: KubeConfig;
   namespaces?: readonly string[];
@@ -32,9 +37,6 @@ export interface LiveIngestOptions {
   settleMs?: number;
   /** Tracker tick period (default 1000 ms). */
   tickMs?: number;
-  writer?: Omit<WriterOptions, "write" | "metrics" | "log">;
-  /** Sees every finalized record before it is queued for writing (tests, capture comparison). */
-  onRecords?: (records: readonly TerminationRecord[]) => void;
   metrics?: Metrics;
   log?: Logger;
 }
@@ -44,13 +46,13 @@ export interface LiveIngest {
   synced(): boolean;
   waitForSync(timeoutMs: number): Promise<boolean>;
   /**
-   * Stops the informers and flushes finalized records to the store within `flushTimeoutMs`
-   * (default 10 s). In-flight terminations are NOT finalized (see the module comment).
+   * Stops the informers and closes the sink (flushing finalized records) within `flushTimeoutMs`
+   * (default 10 s). In-flight terminations are NOT finalized (see the module comment); pending
+   * enrichment is abandoned (the records were already sent).
    */
   stop(opts?: { flushTimeoutMs?: number }): Promise<void>;
   readonly metrics: Metrics;
   readonly tracker: Tracker;
-  readonly writer: BufferedWriter;
   /** Settles when the fact stream ends (after stop()); rejects only on a pipeline bug. */
   readonly done: Promise<IngestSummary>;
 }
@@ -58,8 +60,6 @@ export interface LiveIngest {
 export function startLiveIngest(opts: LiveIngestOptions): LiveIngest {
   const metrics = opts.metrics ?? getMetrics();
   const log = (opts.log ?? rootLog).child({ component: "ingest" });
-  const write = opts.write ?? (opts.store ? storeWriter(opts.store) : null);
-  if (!write) throw new Error("startLiveIngest: either store or write is required");
   let source: LiveSource;
   if (opts.source) source = opts.source;
   else if (opts.kubeConfig) {
@@ -71,25 +71,16 @@ export function startLiveIngest(opts: LiveIngestOptions): LiveIngest {
   // Ticks use the clock that stamps the facts, so the tracker sees one timeline.
   const clock = opts.informers?.clock ?? Date.now;
   const tracker = new Tracker({ cluster: opts.cluster, settleMs: opts.settleMs });
-  const writer = new BufferedWriter({ ...opts.writer, write, metrics, log: opts.log });
+  const sink = enrichStage({ downstream: opts.sink, enrichers: opts.enrichers ?? [], log: opts.log });
   const hand = (records: TerminationRecord[]): void => {
     if (records.length === 0) return;
-    if (opts.onRecords) {
-      try {
-        opts.onRecords(records);
-      } catch (err) {
-        log.warn({ err }, "onRecords hook failed");
-      }
-    }
-    writer.add(records);
+    sink.send(records).catch((err: unknown) => log.error({ err }, "handing records to the sink failed"));
   };
 
   let problems = 0;
   const done = runIngest(source, {
     tracker,
-    sink: hand,
-    batchSize: 100,
-    maxBatchDelayMs: 200,
+    sink,
     finalizeAtEnd: false,
     maxProblems: 100,
     onProblem: (p) => {
@@ -117,7 +108,6 @@ export function startLiveIngest(opts: LiveIngestOptions): LiveIngest {
     waitForSync: (ms) => source.waitForSync(ms),
     metrics,
     tracker,
-    writer,
     done,
     stop(stopOpts = {}) {
       stopping ??= (async () => {
@@ -126,18 +116,10 @@ export function startLiveIngest(opts: LiveIngestOptions): LiveIngest {
         await done.catch(() => undefined); // drains queued facts, hands their records over
         tick(); // what is due by now is final
         hand(tracker.finalizeDeleted()); // deleted pods would never be seen again
-        const ok = await writer.close(stopOpts.flushTimeoutMs ?? 10_000);
-        log.info({ tracking: tracker.stats().tracking, flushed: ok, ...writer.stats() }, "live ingest stopped; in-flight pods resume after restart");
+        const ok = await sink.close(stopOpts.flushTimeoutMs ?? 10_000);
+        log.info({ tracking: tracker.stats().tracking, flushed: ok }, "live ingest stopped; in-flight pods resume after restart");
       })();
       return stopping;
     },
-  };
-}
-
-/** recordTerminations, loaded lazily so that importing this module does not load Prisma. */
-function storeWriter(store: Store): WriteBatch {
-  return async (records) => {
-    const { recordTerminations } = await import("../store/index.ts");
-    return recordTerminations(store, records);
   };
 }

@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
 const root = path.resolve(import.meta.dirname, "../..");
-const examples = path.resolve(root, "../shared/examples");
+const examples = "/work/shared/examples"; // as the other CLI tests (a worktree is not next to shared/)
 // Two folders below the root, like dist/cli: import.meta.url-relative paths must still resolve.
 fs.mkdirSync(path.join(root, "dist"), { recursive: true });
 const outdir = fs.mkdtempSync(path.join(root, "dist/cli-test-"));

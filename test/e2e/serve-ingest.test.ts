@@ -462,7 +462,8 @@ describe("serve with live ingest across a database outage", () => {
     const readyz = await get(`${s.base}/readyz`);
     expect(readyz.status).toBe(503);
     expect(readyz.text).toContain("database not answering");
-    expect(await metric(s, "drainwatch_write_failures_total")).toBeGreaterThan(0);
+    // A partial batch lingers (200 ms) before its first write attempt fails.
+    await until("a failed write on /metrics", async () => (await metric(s, "drainwatch_write_failures_total")) > 0, 5_000, [s]);
     await sleep(1_000);
     await pgsrv.start();
     const outageMs = Date.now() - stoppedAt;

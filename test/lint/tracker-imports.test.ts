@@ -39,7 +39,7 @@ describe("lib/tracker import rule", () => {
     ['import { x } from "../sources/capture.ts";', "relative sources import"],
     ['import { serve } from "../server/serve.ts";', "relative server import"],
     ['import { main } from "../cli/main.ts";', "relative cli import"],
-    ['import { run } from "../pipeline/index.ts";', "relative pipeline import"],
+    ['import { runIngest } from "../ingest/pipeline.ts";', "relative ingest pipeline import"],
     ['import { openStore } from "@/lib/store/index.ts";', "aliased store import"],
     ['import { log } from "../log.ts";', "logger"],
     ['import { live } from "../ingest/live.ts";', "relative ingest import"],

@@ -7,10 +7,13 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { runCapture } from "../../lib/cli/capture.ts";
+import type { EnrichOutcome, Enricher } from "../../lib/ingest/enrich.ts";
 import { startLeaderIngest } from "../../lib/ingest/leader-ingest.ts";
 import { startLiveIngest, type LiveIngest } from "../../lib/ingest/live.ts";
+import { runIngest } from "../../lib/ingest/pipeline.ts";
+import { CollectSink } from "../../lib/ingest/sink.ts";
+import { StoreSink } from "../../lib/ingest/store-sink.ts";
 import { createMetrics } from "../../lib/metrics/registry.ts";
-import { runIngest } from "../../lib/pipeline/ingest.ts";
 import { readCapture } from "../../lib/sources/capture.ts";
 import { captureLine } from "../../lib/sources/live/capture-line.ts";
 import { startInformers, type LiveSource } from "../../lib/sources/live/informers.ts";
@@ -37,14 +40,15 @@ afterEach(async () => {
 });
 
 function ingest(written: TerminationRecord[], extra: Partial<Parameters<typeof startLiveIngest>[0]> = {}): LiveIngest {
+  const metrics = createMetrics();
   const li = startLiveIngest({
     cluster: "test",
     kubeConfig: api.kubeConfig(),
-    write: async (batch) => void written.push(...batch),
+    sink: new StoreSink({ overflow: "drop", write: async (batch) => void written.push(...batch), metrics, log: quiet }),
     settleMs: SETTLE,
     tickMs: 50,
     informers: { backoff: { initialMs: 50, maxMs: 200 } },
-    metrics: createMetrics(),
+    metrics,
     log: quiet,
     ...extra,
   });
@@ -53,13 +57,9 @@ function ingest(written: TerminationRecord[], extra: Partial<Parameters<typeof s
 }
 
 async function replay(file: string): Promise<TerminationRecord[]> {
-  const out: TerminationRecord[] = [];
-  await runIngest(readCapture(file), {
-    tracker: new Tracker({ cluster: "test", settleMs: SETTLE }),
-    sink: (b) => void out.push(...b),
-    maxBatchDelayMs: 0,
-  });
-  return out.sort(compareRecords);
+  const out = new CollectSink();
+  await runIngest(readCapture(file), { tracker: new Tracker({ cluster: "test", settleMs: SETTLE }), sink: out });
+  return out.records.sort(compareRecords);
 }
 
 /** Scripted traffic: a clean drain, a SIGKILL after a 1 s grace, a pod lost across a 410. */
@@ -125,6 +125,29 @@ describe("live ingest", () => {
     await until(() => li.tracker.stats().tracking === 2, 3000, "tracking both pods");
     await li.stop();
     expect(written.map((r) => [r.podUid, r.outcome])).toEqual([["uid-0", "clean"]]);
+  });
+
+  it("an enricher's additions are rewritten after the record was written, without delaying it", async () => {
+    seed(api, 2);
+    const written: TerminationRecord[] = [];
+    let release: () => void = () => undefined;
+    const answered = new Promise<void>((r) => (release = r));
+    // Answers only when the test says so: until then, the record must already be written.
+    const slow: Enricher = {
+      name: "slow",
+      async enrich(records) {
+        await answered;
+        return records.map((): EnrichOutcome => ({ kind: "patch", patch: { notes: ["enriched"] } }));
+      },
+    };
+    const li = ingest(written, { enrichers: [slow] });
+    expect(await li.waitForSync(5000)).toBe(true);
+    terminateCleanly(api, 0);
+    await until(() => written.length === 1, 5000, "record written");
+    expect(written[0]!.notes).not.toContain("enriched");
+    release();
+    await until(() => written.length === 2, 5000, "enriched version written");
+    expect(written[1]).toEqual({ ...written[0], notes: ["enriched"] });
   });
 
   it("replaying a capture of the traffic gives the records live ingest wrote", async () => {
@@ -198,7 +221,7 @@ describe("live ingest", () => {
       const li = startLeaderIngest({
         cluster: "test",
         kubeConfig: api.kubeConfig(`token-${id}`),
-        write: async (b) => void out.push(...b),
+        sink: ({ metrics, log }) => new StoreSink({ overflow: "drop", write: async (b) => void out.push(...b), metrics, log }),
         settleMs: SETTLE,
         tickMs: 50,
         lease: { ...lease, identity: id, namespace: "drainwatch" },

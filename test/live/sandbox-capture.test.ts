@@ -21,6 +21,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startChurn } from "../../bench/load.ts";
 import { runCapture } from "../../lib/cli/capture.ts";
 import { startLiveIngest } from "../../lib/ingest/live.ts";
+import { StoreSink } from "../../lib/ingest/store-sink.ts";
 import { createMetrics } from "../../lib/metrics/registry.ts";
 import { startSandbox } from "../../lib/sandbox/index.ts";
 import { compareRecords, type TerminationRecord } from "../../lib/tracker/record.ts";
@@ -75,14 +76,15 @@ describe("capture against the sandbox", () => {
     const clock = (): number => sb.now();
 
     const live: TerminationRecord[] = [];
+    const metrics = createMetrics();
     const li = startLiveIngest({
       cluster: "sandbox",
       kubeConfig: kubeConfigOf(sb),
-      write: async (batch) => void live.push(...batch),
+      sink: new StoreSink({ overflow: "drop", write: async (batch) => void live.push(...batch), metrics, log: quiet }),
       settleMs: SETTLE_S * 1000,
       tickMs: 50,
       informers: { clock },
-      metrics: createMetrics(),
+      metrics,
       log: quiet,
     });
     cleanups.push(() => li.stop({ flushTimeoutMs: 2000 }));

@@ -14,6 +14,7 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { startChurn } from "../../bench/load.ts";
 import { startLiveIngest } from "../../lib/ingest/live.ts";
+import { StoreSink } from "../../lib/ingest/store-sink.ts";
 import { createMetrics } from "../../lib/metrics/registry.ts";
 import { startSandbox } from "../../lib/sandbox/index.ts";
 import type { TerminationRecord } from "../../lib/tracker/record.ts";
@@ -53,15 +54,15 @@ describe("live ingest against the sandbox", () => {
     const start = sb.now();
     cleanups.push(() => sb.close());
     const written: TerminationRecord[] = [];
+    const metrics = createMetrics();
     const li = startLiveIngest({
       cluster: "sandbox",
       kubeConfig: kubeConfigOf(sb),
-      write: async (batch) => void written.push(...batch),
+      sink: new StoreSink({ overflow: "drop", write: async (batch) => void written.push(...batch), batchSize: 50, metrics, log: quiet }),
       settleMs: SETTLE_MS,
       tickMs: 50,
       informers: { clock: () => sb.now() },
-      writer: { batchSize: 50 },
-      metrics: createMetrics(),
+      metrics,
       log: quiet,
     });
     cleanups.push(() => li.stop({ flushTimeoutMs: 2000 }));

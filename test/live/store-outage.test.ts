@@ -6,9 +6,11 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { startLiveIngest } from "../../lib/ingest/live.ts";
+import { StoreSink } from "../../lib/ingest/store-sink.ts";
 import { createMetrics } from "../../lib/metrics/registry.ts";
 import { openStore } from "../../lib/store/client";
 import { migrate } from "../../lib/store/migrate";
+import { recordTerminations } from "../../lib/store/index.ts";
 import type { Store } from "../../lib/store/types";
 import { freshDatabase, sql } from "../helpers/db.ts";
 import { startFakeApiServer, type FakeApiServer } from "./fake-apiserver.ts";
@@ -73,32 +75,33 @@ describe("live ingest with a Postgres outage", () => {
   it("buffers records while the database is down and writes each once when it returns", async () => {
     seed(api, 4);
     const metrics = createMetrics();
+    const log = pino({ level: "silent" });
+    const writer = new StoreSink({ overflow: "drop", write: (b) => recordTerminations(store, b), backoff: { initialMs: 100, maxMs: 400 }, metrics, log });
     const live = startLiveIngest({
       cluster: "outage",
       kubeConfig: api.kubeConfig(),
-      store,
+      sink: writer,
       settleMs: 200,
       tickMs: 50,
-      writer: { backoff: { initialMs: 100, maxMs: 400 } },
       metrics,
-      log: pino({ level: "silent" }),
+      log,
     });
     try {
       expect(await live.waitForSync(5000)).toBe(true);
       terminateCleanly(api, 0);
-      await until(() => live.writer.stats().written === 1, 10_000, "first record stored");
+      await until(() => writer.stats().written === 1, 10_000, "first record stored");
 
       px.cut();
       terminateCleanly(api, 1);
       terminateCleanly(api, 2);
-      await until(() => live.writer.stats().failures >= 2, 10_000, "writes failing");
-      expect(live.writer.stats().depth).toBe(2);
+      await until(() => writer.stats().failures >= 2, 10_000, "writes failing");
+      expect(writer.stats().depth).toBe(2);
       await sleep(300);
 
       px.restore();
       terminateCleanly(api, 3);
-      await until(() => live.writer.stats().written === 4, 15_000, "buffer written after the outage");
-      expect(live.writer.stats().dropped).toBe(0);
+      await until(() => writer.stats().written === 4, 15_000, "buffer written after the outage");
+      expect(writer.stats().dropped).toBe(0);
     } finally {
       await live.stop();
     }

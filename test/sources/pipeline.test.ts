@@ -1,10 +1,12 @@
 // The ingest pipeline with the real capture reader and the real tracker: summary counters,
-// batching into the sink, problems from both the reader and the tracker, sink failures.
+// records handed to the sink as they are finalized (awaited: backpressure), problems from both the
+// reader and the tracker, sink failures.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runIngest, type Problem } from "../../lib/pipeline/ingest.ts";
+import { runIngest, type Problem } from "../../lib/ingest/pipeline.ts";
+import { CollectSink, type RecordSink } from "../../lib/ingest/sink.ts";
 import { readCapture } from "../../lib/sources/capture.ts";
 import type { SourceItem } from "../../lib/sources/item.ts";
 import { compareRecords, type TerminationRecord } from "../../lib/tracker/record.ts";
@@ -24,23 +26,63 @@ const expected = (capture: string): TerminationRecord[] =>
     .filter((l) => l.trim() !== "")
     .map((l) => JSON.parse(l) as TerminationRecord);
 
+/** A sink that accepts slowly and notes how many sends were in flight at once. */
+function slowSink(): RecordSink & { batches: TerminationRecord[][]; maxInFlight: number } {
+  let inFlight = 0;
+  const sink = {
+    batches: [] as TerminationRecord[][],
+    maxInFlight: 0,
+    async send(records: readonly TerminationRecord[]) {
+      sink.maxInFlight = Math.max(sink.maxInFlight, ++inFlight);
+      await new Promise((r) => setTimeout(r, 1));
+      sink.batches.push([...records]);
+      inFlight--;
+    },
+    close: async () => true,
+  };
+  return sink;
+}
+
 describe("runIngest", () => {
   it("feeds every example through one tracker and hands all records to the sink", async () => {
-    const batches: TerminationRecord[][] = [];
-    const s = await runIngest(readCapture(captures), {
-      tracker: new Tracker({ cluster: "default" }),
-      sink: async (b) => {
-        await new Promise((r) => setTimeout(r, 1));
-        batches.push(b);
-      },
-      batchSize: 2,
-    });
-    const all = batches.flat().sort(compareRecords);
+    const sink = slowSink();
+    const s = await runIngest(readCapture(captures), { tracker: new Tracker({ cluster: "default" }), sink });
+    const all = sink.batches.flat().sort(compareRecords);
     expect(all).toEqual(captures.flatMap(expected).sort(compareRecords));
-    expect(batches.every((b) => b.length > 0 && b.length <= 2)).toBe(true);
+    expect(sink.batches.every((b) => b.length > 0)).toBe(true);
+    expect(sink.maxInFlight).toBe(1); // each send is awaited before reading on
     const lines = captures.map((c) => readFileSync(c, "utf8").split("\n").filter((l) => l.trim()).length);
     expect(s.events).toBe(lines.reduce((a, b) => a + b, 0));
     expect(s).toMatchObject({ records: all.length, problemCount: 0, errors: 0, skipped: 0 });
+  });
+
+  it("sends a record as soon as the tracker finalizes it, not when the source ends", async () => {
+    const src = captures.find((c) => c.endsWith("sigkill.ndjson"))!;
+    const items: SourceItem[] = [];
+    for await (const batch of readCapture(src).batches()) items.push(...batch);
+    const lastAt = Math.max(...items.map((i) => (i.kind === "fact" ? (i.fact.at ?? 0) : 0)));
+    // An hour later, an unrelated running pod: the tracker's clock passes every settle time.
+    const later: SourceItem = {
+      kind: "fact",
+      position: "later:1",
+      fact: { at: lastAt + 3_600_000, type: "ADDED", object: { apiVersion: "v1", kind: "Pod", metadata: { name: "idle", namespace: "x", uid: "idle-1" }, status: { phase: "Running" } } },
+    };
+    let pulled = 0;
+    async function* oneByOne(): AsyncGenerator<SourceItem> {
+      for (const item of [...items, later, later]) {
+        pulled++;
+        yield item;
+      }
+    }
+    const sentAt: number[] = [];
+    const out = new CollectSink();
+    const s = await runIngest(oneByOne(), {
+      tracker: new Tracker({ cluster: "default" }),
+      sink: { send: (r) => (sentAt.push(pulled), out.send(r)), close: async () => true },
+    });
+    expect(out.records).toEqual(expected(src));
+    expect(sentAt).toEqual([items.length + 1]); // right after the fact that moved the clock
+    expect(s.records).toBe(expected(src).length);
   });
 
   it("counts ERROR events and problems (reader and tracker) separately, and keeps going", async () => {
@@ -54,13 +96,13 @@ describe("runIngest", () => {
     const f = path.join(dir, "mixed.ndjson");
     writeFileSync(f, [lines[0], ...extra, ...lines.slice(1)].join("\n"));
     const seen: Problem[] = [];
-    const out: TerminationRecord[] = [];
+    const out = new CollectSink();
     const s = await runIngest(readCapture(f), {
       tracker: new Tracker({ cluster: "default" }),
-      sink: (b) => void out.push(...b),
+      sink: out,
       onProblem: (p) => seen.push(p),
     });
-    expect(out).toEqual(expected(src));
+    expect(out.records).toEqual(expected(src));
     expect(s.errors).toBe(1);
     expect(s.problemCount).toBe(2);
     expect(s.skipped).toBe(3);
@@ -83,9 +125,7 @@ describe("runIngest", () => {
     await expect(
       runIngest(readCapture(captures), {
         tracker: new Tracker({ cluster: "default" }),
-        sink: () => {
-          throw new Error("disk full");
-        },
+        sink: { send: () => Promise.reject(new Error("disk full")), close: async () => false },
       }),
     ).rejects.toThrow("disk full");
   });

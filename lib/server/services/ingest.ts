@@ -5,6 +5,8 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import type { Settings } from "../../env.ts";
 import type { LeaderIngest } from "../../ingest/leader-ingest.ts";
 import { log } from "../../log.ts";
+import { getMetrics } from "../../metrics/registry.ts";
+import { observeNewTerminations } from "../../metrics/terminations.ts";
 import { getStore, recordTerminations } from "../../store/index.ts";
 import type { TerminationRecord } from "../../tracker/record.ts";
 import type { Service } from "../lifecycle.ts";
@@ -26,17 +28,23 @@ export function ingestService(settings: Settings, target: () => IngestTarget): I
     name: "ingest",
     isLeader: () => ingest?.isLeader() ?? false,
     async start() {
-      const { startLeaderIngest } = await import("../../ingest/leader-ingest.ts");
+      const [{ startLeaderIngest }, { StoreSink }] = await Promise.all([import("../../ingest/leader-ingest.ts"), import("../../ingest/store-sink.ts")]);
       const { kubeConfig, cluster, clock } = target();
       const leaseMs = settings.leader.DRAINWATCH_LEASE_DURATION_SECONDS * 1000;
+      const metrics = getMetrics();
+      // getStore() answers "unavailable" until the store service has opened the database: the
+      // sink keeps the records and retries, so nothing that happens meanwhile is lost.
       const write = async (records: TerminationRecord[]): Promise<void> => {
-        await recordTerminations(await getStore(), records);
+        const { inserted } = await recordTerminations(await getStore(), records);
+        observeNewTerminations(metrics, inserted);
         log.debug({ count: records.length, podUids: records.map((r) => r.podUid) }, "records written");
       };
       ingest = startLeaderIngest({
         kubeConfig,
         cluster,
-        write,
+        metrics,
+        // The watch never waits for the database: overflow is dropped and counted.
+        sink: ({ metrics: m, log: l }) => new StoreSink({ write, overflow: "drop", metrics: m, log: l }),
         settleMs: settings.ingest.DRAINWATCH_SETTLE_SECONDS * 1000,
         namespaces: settings.ingest.DRAINWATCH_NAMESPACES,
         informers: {

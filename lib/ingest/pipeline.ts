@@ -1,9 +1,11 @@
 // The one ingest pipeline behind capture replay, live informers and the sandbox:
-// source items -> tracker -> finalized records -> sink (batched, async), plus a summary.
+// source items -> tracker -> finalized records -> sink, plus a summary. It neither batches nor
+// buffers: records leave as the tracker emits them, and the sink (the store writer) batches.
 // It owns no I/O itself: the source reads, the sink writes.
 import type { Fact } from "../tracker/fact.ts";
 import type { TerminationRecord } from "../tracker/record.ts";
 import type { SourceItem } from "../sources/item.ts";
+import type { RecordSink } from "./sink.ts";
 
 /** The part of the Tracker the pipeline needs (lib/tracker/tracker.ts implements it). */
 export interface TrackerLike {
@@ -31,23 +33,21 @@ export interface IngestSummary {
   durationMs: number;
 }
 
-export type RecordSink = (records: TerminationRecord[]) => Promise<void> | void;
-
 export interface IngestOptions {
   tracker: TrackerLike;
-  /** Receives finalized records in batches, in finalization order. At most one call in flight. */
+  /**
+   * Receives finalized records as the tracker emits them (those of one source chunk together),
+   * in finalization order. Awaited: a sink that resolves later slows reading (backpressure). The
+   * pipeline does not close it.
+   */
   sink?: RecordSink;
-  /** Records per sink call (default 500). */
-  batchSize?: number;
-  /** Live sources: flush a partial batch after this long without filling it (default 1000 ms). */
-  maxBatchDelayMs?: number;
   /** Called for every problem (e.g. to print it); exceptions from it are ignored. */
   onProblem?: (p: Problem) => void;
   /** How many problems the summary keeps (default 1000). */
   maxProblems?: number;
   /** Finalize everything still open when the source ends (replay: true; default true). */
   finalizeAtEnd?: boolean;
-  /** Stop reading early (live shutdown). Already finalized records are still flushed. */
+  /** Stop reading early (live shutdown). Records already finalized have been sent. */
   signal?: AbortSignal;
 }
 
@@ -67,8 +67,6 @@ export async function runIngest(
 ): Promise<IngestSummary> {
   const started = performance.now();
   const { tracker, sink } = opts;
-  const batchSize = Math.max(1, opts.batchSize ?? 500);
-  const maxDelay = opts.maxBatchDelayMs ?? 1000;
   const maxProblems = opts.maxProblems ?? 1000;
   const summary: IngestSummary = {
     events: 0,
@@ -80,11 +78,8 @@ export async function runIngest(
     durationMs: 0,
   };
 
-  let buffer: TerminationRecord[] = [];
-  let bufferedSince = 0;
-  // Sink calls run one after another on a chain; reading continues while one is in flight.
-  let chain: Promise<void> = Promise.resolve();
-  let sinkError: unknown = null;
+  // Records finalized while handling the current chunk; sent before the next chunk is read.
+  let out: TerminationRecord[] = [];
 
   const problem = (position: string, reason: string): void => {
     summary.problemCount++;
@@ -100,26 +95,9 @@ export async function runIngest(
     }
   };
 
-  /** Queues one batch for the sink; returns the promise of the batch queued before it. */
-  const enqueue = (): Promise<void> => {
-    const batch = buffer.length <= batchSize ? buffer : buffer.slice(0, batchSize);
-    buffer = buffer.length <= batchSize ? [] : buffer.slice(batchSize);
-    if (buffer.length > 0) bufferedSince = Date.now();
-    const prev = chain;
-    if (sink) {
-      chain = prev
-        .then(() => (sinkError ? undefined : sink(batch)))
-        .catch((e: unknown) => {
-          sinkError ??= e;
-        });
-    }
-    return prev;
-  };
-
   const take = (records: TerminationRecord[]): void => {
     if (records.length === 0) return;
-    if (buffer.length === 0) bufferedSince = Date.now();
-    for (const r of records) buffer.push(r);
+    for (const r of records) out.push(r);
     summary.records += records.length;
   };
 
@@ -140,33 +118,23 @@ export async function runIngest(
     if (res.records.length > 0) take(res.records);
   };
 
-  // Live sources may go quiet with a partial batch buffered: flush it on a timer.
-  const timer =
-    sink && maxDelay > 0
-      ? setInterval(() => {
-          if (buffer.length > 0 && Date.now() - bufferedSince >= maxDelay) void enqueue();
-        }, Math.max(50, Math.min(maxDelay, 1000)))
-      : null;
-  timer?.unref();
+  const send = async (): Promise<void> => {
+    const records = out;
+    out = [];
+    if (sink) await sink.send(records);
+  };
 
-  try {
-    for await (const x of iterate(source)) {
-      if (Array.isArray(x)) {
-        for (const item of x as readonly SourceItem[]) handle(item);
-      } else {
-        handle(x as SourceItem);
-      }
-      while (buffer.length >= batchSize) await enqueue(); // backpressure: one batch in flight
-      if (sinkError) throw sinkError;
-      if (opts.signal?.aborted) break;
+  for await (const x of iterate(source)) {
+    if (Array.isArray(x)) {
+      for (const item of x as readonly SourceItem[]) handle(item);
+    } else {
+      handle(x as SourceItem);
     }
-    if (opts.finalizeAtEnd ?? true) take(tracker.finalizeAll());
-    while (buffer.length > 0) void enqueue();
-    await chain;
-    if (sinkError) throw sinkError;
-  } finally {
-    if (timer) clearInterval(timer);
+    if (out.length > 0) await send();
+    if (opts.signal?.aborted) break;
   }
+  if (opts.finalizeAtEnd ?? true) take(tracker.finalizeAll());
+  if (out.length > 0) await send();
   summary.durationMs = performance.now() - started;
   return summary;
 }
