@@ -71,8 +71,21 @@ export async function replay(settings: Settings, opts: ReplayOptions): Promise<n
     storeError = () => storeSink.error;
   }
   // Replay waits for enrichment to finish: what it prints and stores carries what enrichers add.
+  // With a metrics source, traffic is joined (contract §5), waiting at most for the newest windows
+  // to become answerable plus two query timeouts; what is still pending then stays null.
   const enrichers: Enricher[] = [];
-  const stage = enrichStage({ downstream: sink, enrichers, finishOnClose: true });
+  const traffic = settings.traffic;
+  let finishBudgetMs = Number.POSITIVE_INFINITY;
+  if (traffic.PROMETHEUS_URL !== undefined) {
+    const [{ trafficEnricher }, { prometheusFromSettings }, { toTrafficConfig }] = await Promise.all([
+      import("../traffic/enricher.ts"),
+      import("../traffic/prometheus.ts"),
+      import("../traffic/settings.ts"),
+    ]);
+    enrichers.push(trafficEnricher({ config: toTrafficConfig(traffic), client: prometheusFromSettings(traffic)! }));
+    finishBudgetMs = (traffic.DRAINWATCH_TRAFFIC_SCRAPE_DELAY_SECONDS + traffic.DRAINWATCH_TRAFFIC_TAIL_SECONDS + 2 * traffic.DRAINWATCH_TRAFFIC_QUERY_TIMEOUT_SECONDS) * 1000;
+  }
+  const stage = enrichStage({ downstream: sink, enrichers, finishOnClose: true, finishBudgetMs });
 
   let printed = 0;
   const onProblem = (p: Problem): void => {

@@ -42,6 +42,9 @@ export interface EnrichStageOptions {
    * enrichment is abandoned at shutdown; the records themselves were already sent).
    */
   finishOnClose?: boolean;
+  /** With finishOnClose: how long close() waits for enrichment at most (default: its whole budget);
+   * what is left is abandoned and the rest of the budget goes to the downstream sink. */
+  finishBudgetMs?: number;
   /** Records per enrich call (default 500). */
   batchSize?: number;
   /** Failed calls before a record's enrichment is given up (default 10). */
@@ -69,6 +72,11 @@ export interface EnrichStats {
 /** The enrich stage in front of `downstream`, or `downstream` itself when there are no enrichers. */
 export function enrichStage(opts: EnrichStageOptions): RecordSink {
   return opts.enrichers.length === 0 ? opts.downstream : new EnrichStage(opts);
+}
+
+/** Resumes stored records' enrichment on `sink` when it is an enrich stage (else there is nothing to enrich with). */
+export function resumeEnrichment(sink: RecordSink, records: readonly { record: TerminationRecord; dueAt: number }[]): void {
+  if (sink instanceof EnrichStage) sink.resume(records);
 }
 
 interface Job {
@@ -102,6 +110,7 @@ export class EnrichStage implements RecordSink {
   private progress = deferred();
   private closing = false;
   private readonly finishOnClose: boolean;
+  private readonly finishBudgetMs: number;
   private readonly batchSize: number;
   private readonly maxAttempts: number;
   private readonly maxPending: number;
@@ -113,6 +122,7 @@ export class EnrichStage implements RecordSink {
     this.downstream = opts.downstream;
     this.lanes = opts.enrichers.map((e) => new Lane(e));
     this.finishOnClose = opts.finishOnClose ?? false;
+    this.finishBudgetMs = opts.finishBudgetMs ?? Number.POSITIVE_INFINITY;
     this.batchSize = Math.max(1, opts.batchSize ?? 500);
     this.maxAttempts = Math.max(1, opts.maxAttempts ?? 10);
     this.maxPending = Math.max(1, opts.maxPending ?? 100_000);
@@ -129,8 +139,19 @@ export class EnrichStage implements RecordSink {
 
   async send(records: readonly TerminationRecord[], version: RecordVersion = "first"): Promise<void> {
     await this.downstream.send(records, version); // write now
+    this.enqueue(records, version, this.now());
+  }
+
+  /**
+   * Enriches records that are stored already (not sent downstream first): what an enricher left
+   * pending before a restart, due at `dueAt` (epoch ms, the stage's clock).
+   */
+  resume(records: readonly { record: TerminationRecord; dueAt: number }[]): void {
+    for (const { record, dueAt } of records) this.enqueue([record], "first", dueAt);
+  }
+
+  private enqueue(records: readonly TerminationRecord[], version: RecordVersion, dueAt: number): void {
     if (this.closing) return;
-    const now = this.now();
     for (const r of records) {
       const key = recordKey(r);
       const open = this.open.get(key);
@@ -145,7 +166,7 @@ export class EnrichStage implements RecordSink {
           this.giveUp(lane, 1, "enrich queue full: record not enriched");
           continue;
         }
-        lane.jobs.set(key, { key, dueAt: now, attempt: 0 });
+        lane.jobs.set(key, { key, dueAt, attempt: 0 });
         lanes++;
       }
       if (lanes > 0) this.open.set(key, { record: r, lanes });
@@ -158,8 +179,9 @@ export class EnrichStage implements RecordSink {
     this.closing = true;
     if (this.finishOnClose) {
       // Run what falls due before the deadline (retry times are kept: they are not ours to hurry).
-      while (Date.now() < deadline && this.lanes.some((l) => l.running || this.nextDue(l) < this.now() + (deadline - Date.now()))) {
-        await within(this.progress.promise, deadline - Date.now());
+      const finishBy = Date.now() + Math.min(budgetMs, this.finishBudgetMs);
+      while (Date.now() < finishBy && this.lanes.some((l) => l.running || this.nextDue(l) < this.now() + (finishBy - Date.now()))) {
+        await within(this.progress.promise, finishBy - Date.now());
       }
     }
     this.abort.abort();

@@ -14,7 +14,7 @@ import { getMetrics, type Metrics } from "../metrics/registry.ts";
 import { startInformers, type InformerOptions, type LiveSource } from "../sources/live/informers.ts";
 import type { TerminationRecord } from "../tracker/record.ts";
 import { Tracker } from "../tracker/tracker.ts";
-import { enrichStage, type Enricher } from "./enrich.ts";
+import { enrichStage, resumeEnrichment, type Enricher } from "./enrich.ts";
 import { runIngest, type IngestSummary } from "./pipeline.ts";
 import type { RecordSink } from "./sink.ts";
 
@@ -27,6 +27,8 @@ export interface LiveIngestOptions {
   sink: RecordSink;
   /** Stages that add to finished records (the traffic joiner); records are sent before them. */
   enrichers?: readonly Enricher[];
+  /** Stored records whose enrichment an earlier leader left pending, resumed at start. */
+  resume?: (signal: AbortSignal) => Promise<readonly { record: TerminationRecord; dueAt: number }[]>;
   /** Start informers on this cluster… */
   kubeConfig?: KubeConfig;
   namespaces?: readonly string[];
@@ -72,6 +74,14 @@ export function startLiveIngest(opts: LiveIngestOptions): LiveIngest {
   const clock = opts.informers?.clock ?? Date.now;
   const tracker = new Tracker({ cluster: opts.cluster, settleMs: opts.settleMs });
   const sink = enrichStage({ downstream: opts.sink, enrichers: opts.enrichers ?? [], log: opts.log });
+  const resuming = new AbortController();
+  opts
+    .resume?.(resuming.signal)
+    .then((pending) => {
+      if (pending.length > 0) log.info({ records: pending.length }, "resuming enrichment left pending");
+      resumeEnrichment(sink, pending);
+    })
+    .catch((err: unknown) => log.warn({ err }, "loading pending enrichment failed; those records stay unenriched until the next start"));
   const hand = (records: TerminationRecord[]): void => {
     if (records.length === 0) return;
     sink.send(records).catch((err: unknown) => log.error({ err }, "handing records to the sink failed"));
@@ -112,6 +122,7 @@ export function startLiveIngest(opts: LiveIngestOptions): LiveIngest {
     stop(stopOpts = {}) {
       stopping ??= (async () => {
         clearInterval(ticker);
+        resuming.abort();
         await source.stop();
         await done.catch(() => undefined); // drains queued facts, hands their records over
         tick(); // what is due by now is final

@@ -25,3 +25,5 @@ export {
 } from "./read";
 export type { TerminationFilter, FindTerminationsQuery, TerminationPage } from "./read";
 export type { Store, StoreKind, OpenStoreOptions } from "./types";
+export { markTrafficPending, clearTrafficPending, findTrafficPending } from "./traffic-pending";
+export type { TrafficPendingMark, PendingTraffic } from "./traffic-pending";

@@ -43,7 +43,7 @@ function invalid(parameter: string, message: string): AppError {
 
 const ts = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-const RECORD_JSON = `json_build_object(
+export const RECORD_JSON = `json_build_object(
   'podUid', t.pod_uid,
   'cluster', c.name,
   'namespace', t.namespace,
@@ -78,7 +78,7 @@ const RECORD_JSON = `json_build_object(
   'notes', COALESCE(to_json(t.notes), '[]'::json)
 )::text`;
 
-const FROM = `FROM terminations t
+export const FROM = `FROM terminations t
   JOIN clusters c ON c.id = t.cluster_id
   JOIN workloads w ON w.id = t.workload_id
   LEFT JOIN revisions r ON r.id = t.revision_id`;
@@ -217,6 +217,6 @@ export async function countTerminations(filter: TerminationFilter = {}, store?: 
 }
 
 /** A stored record, checked against the record schema (a row that no longer fits is a bug to see, not to cast away). */
-function parseRecord(json: string): TerminationRecord {
+export function parseRecord(json: string): TerminationRecord {
   return terminationRecordSchema.parse(JSON.parse(json));
 }

@@ -4,9 +4,10 @@ import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { sharedDocsDir } from "../helpers/shared-docs.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
-const examples = "/work/shared/examples"; // as the other CLI tests (a worktree is not next to shared/)
+const examples = path.join(sharedDocsDir(), "examples");
 // Two folders below the root, like dist/cli: import.meta.url-relative paths must still resolve.
 fs.mkdirSync(path.join(root, "dist"), { recursive: true });
 const outdir = fs.mkdtempSync(path.join(root, "dist/cli-test-"));

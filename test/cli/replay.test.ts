@@ -7,10 +7,11 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase, sql } from "../helpers/db.ts";
 import { processEnv } from "../../lib/env.ts";
+import { sharedDocsDir } from "../helpers/shared-docs.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const BIN = path.join(ROOT, "bin/drainwatch.mjs");
-const EXAMPLES = "/work/shared/examples";
+const EXAMPLES = path.join(sharedDocsDir(), "examples");
 const captures = readdirSync(EXAMPLES)
   .filter((f) => f.endsWith(".ndjson"))
   .sort()

@@ -12,11 +12,12 @@ import { StoreSink } from "../../lib/ingest/store-sink.ts";
 import { createMetrics } from "../../lib/metrics/registry.ts";
 import type { TerminationRecord } from "../../lib/tracker/record.ts";
 import { sleep, until } from "./fixtures.ts";
+import { sharedDocsDir } from "../helpers/shared-docs.ts";
 
 const quiet = pino({ level: "silent" });
 
 /** Real records: the contract's examples. */
-const EXAMPLES = "/work/shared/examples";
+const EXAMPLES = path.join(sharedDocsDir(), "examples");
 const records: TerminationRecord[] = readdirSync(EXAMPLES)
   .filter((f) => f.endsWith(".records.jsonl"))
   .sort()

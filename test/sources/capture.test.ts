@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { readCapture, type CaptureOptions, type SourceItem } from "../../lib/sources/capture.ts";
+import { sharedDocsDir } from "../helpers/shared-docs.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "dw-capture-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -308,7 +309,7 @@ describe("capture reader", () => {
   });
 
   it("reads the shared examples without problems", async () => {
-    const ex = "/work/shared/examples/sigkill.ndjson";
+    const ex = path.join(sharedDocsDir(), "examples", "sigkill.ndjson");
     const expected = readFileSync(ex, "utf8").split("\n").filter((l) => l.trim() !== "").length;
     const { items, stats } = await read(ex);
     expect(items).toHaveLength(expected);

@@ -11,8 +11,9 @@ import { readCapture } from "../../lib/sources/capture.ts";
 import type { SourceItem } from "../../lib/sources/item.ts";
 import { compareRecords, type TerminationRecord } from "../../lib/tracker/record.ts";
 import { Tracker } from "../../lib/tracker/tracker.ts";
+import { sharedDocsDir } from "../helpers/shared-docs.ts";
 
-const EXAMPLES = "/work/shared/examples";
+const EXAMPLES = path.join(sharedDocsDir(), "examples");
 const captures = readdirSync(EXAMPLES)
   .filter((f) => f.endsWith(".ndjson"))
   .sort()

@@ -1,13 +1,16 @@
 // Live ingest as a service: leader-elected (only the Lease holder watches and writes), from a real
 // cluster or the sandbox. It does not wait for the database: the writer buffers and retries until
 // the store is open, so terminations that happen meanwhile are not missed.
+import { setTimeout as sleep } from "node:timers/promises";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Settings } from "../../env.ts";
 import type { LeaderIngest } from "../../ingest/leader-ingest.ts";
 import { log } from "../../log.ts";
 import { getMetrics } from "../../metrics/registry.ts";
-import { observeNewTerminations } from "../../metrics/terminations.ts";
-import { getStore, recordTerminations } from "../../store/index.ts";
+import { observeNewTerminations, observeTraffic } from "../../metrics/terminations.ts";
+import type { Metrics } from "../../metrics/registry.ts";
+import { clearTrafficPending, findTrafficPending, getStore, markTrafficPending, recordTerminations } from "../../store/index.ts";
+import type { Enricher } from "../../ingest/enrich.ts";
 import type { TerminationRecord } from "../../tracker/record.ts";
 import type { Service } from "../lifecycle.ts";
 
@@ -43,6 +46,7 @@ export function ingestService(settings: Settings, target: () => IngestTarget): I
         kubeConfig,
         cluster,
         metrics,
+        ...(await trafficJoining(settings, cluster, metrics)),
         // The watch never waits for the database: overflow is dropped and counted.
         sink: ({ metrics: m, log: l }) => new StoreSink({ write, overflow: "drop", metrics: m, log: l }),
         settleMs: settings.ingest.DRAINWATCH_SETTLE_SECONDS * 1000,
@@ -70,6 +74,44 @@ export function ingestService(settings: Settings, target: () => IngestTarget): I
     async stop(budgetMs, hurry) {
       // Flushes finished records through the store (which stops after this), then releases the Lease.
       await ingest?.stop({ flushTimeoutMs: hurry.aborted ? 0 : Math.min(budgetMs, settings.server.DRAINWATCH_SHUTDOWN_FLUSH_SECONDS * 1000) });
+    },
+  };
+}
+
+/**
+ * With PROMETHEUS_URL: the traffic joiner as an enricher, its pending records marked in the
+ * database and resumed by the next leader (after a restart too). Without: nothing to join.
+ */
+async function trafficJoining(
+  settings: Settings,
+  cluster: string,
+  metrics: Metrics,
+): Promise<{ enrichers?: Enricher[]; resume?: (signal: AbortSignal) => Promise<{ record: TerminationRecord; dueAt: number }[]> }> {
+  const traffic = settings.traffic;
+  if (traffic.PROMETHEUS_URL === undefined) return {};
+  const [{ trafficEnricher }, { prometheusFromSettings }, { toTrafficConfig }] = await Promise.all([
+    import("../../traffic/enricher.ts"),
+    import("../../traffic/prometheus.ts"),
+    import("../../traffic/settings.ts"),
+  ]);
+  const enricher = trafficEnricher({
+    config: toTrafficConfig(traffic),
+    client: prometheusFromSettings(traffic)!,
+    pending: { mark: (marks) => markTrafficPending(marks), clear: (keys) => clearTrafficPending(keys) },
+    onFilled: (record) => observeTraffic(metrics, record),
+  });
+  return {
+    enrichers: [enricher],
+    // The store may not be open yet when this replica starts leading: keep asking until it is.
+    resume: async (signal) => {
+      for (let delayMs = 1_000; ; delayMs = Math.min(delayMs * 2, 30_000)) {
+        try {
+          return (await findTrafficPending(cluster)).map((p) => ({ record: p.record, dueAt: p.nextAttemptAt.getTime() }));
+        } catch (err) {
+          if (signal.aborted) throw err;
+          await sleep(delayMs, undefined, { signal });
+        }
+      }
     },
   };
 }
