@@ -50,6 +50,11 @@ export function startLeaderIngest(opts: LeaderIngestOptions): LeaderIngest {
       if (!running) return;
       // Lost leadership: stop writing at once. Shutting down: flush within the budget.
       await running.stop({ flushTimeoutMs: shuttingDown ? flushTimeoutMs : 0 });
+      // A replica that does not lead shows no watch activity (contract §6): the ingest alerts
+      // must not take a standby's stale numbers for the leader's.
+      metrics.watchEvents.reset();
+      metrics.lastWatchEvent.set(0);
+      metrics.informersSynced.set(0);
     },
   });
 

@@ -33,6 +33,13 @@ import {
   type Row,
   type Served,
 } from "./helpers.ts";
+import { contractText } from "../helpers/shared-docs.ts";
+
+/** Every metric name contract §6 promises. */
+function contractMetricNames(): string[] {
+  const section = contractText().split(/^## 6\./m)[1] ?? "";
+  return [...new Set(section.match(/drainwatch_[a-z0-9_]+/g) ?? [])];
+}
 import { processEnv } from "../../lib/env.ts";
 
 const execFileP = promisify(execFile);
@@ -175,6 +182,16 @@ describe("serve with live ingest", () => {
     expect(got.every((r) => r.pod.includes("-"))).toBe(true);
     expect(new Set(got.map((r) => r.outcome))).toEqual(new Set(["clean", "sigkill", "oom", "sigterm", "error", "unknown"]));
     expect(await metric(s, "drainwatch_terminations_recorded_total")).toBe(got.length);
+    // Contract §6: the per-workload metrics, with exactly their labels and never a pod's.
+    const text = (await get(`${s.base}/metrics`)).text;
+    expect(await metric(s, "drainwatch_terminations_total")).toBe(got.length);
+    for (const name of contractMetricNames()) expect(text, name).toContain(`# TYPE ${name} `);
+    const termLine = text.split("\n").find((l) => l.startsWith("drainwatch_terminations_total{"))!;
+    expect([...termLine.matchAll(/(\w+)="/g)].map((m) => m[1]).sort()).toEqual(["cause", "cluster", "namespace", "outcome", "workload", "workload_kind"]);
+    expect(termLine).toContain('cluster="sandbox"');
+    expect(text).not.toMatch(/^drainwatch_\w+\{[^}]*\bpod(_uid)?="/m);
+    const [drains] = await sql<{ n: number }>(dbUrl, "SELECT count(*)::int AS n FROM terminations WHERE drain_seconds IS NOT NULL");
+    expect(await metric(s, "drainwatch_drain_seconds_count")).toBe(drains!.n);
     // One timeline: observation times (deletion, endpoint change) are on the sandbox's virtual
     // clock like the objects' own timestamps, so they follow the request they observe.
     const times = await sql<{ pod: string; requested: Date | null; deleted: Date | null; lag: number | null }>(
@@ -262,6 +279,11 @@ describe("serve with live ingest", () => {
       await sleep(200);
     }
     const [leader, follower] = (await leaders())[0] === 1 ? [a, b] : [b, a];
+    // Contract §6: a standby shows no watch activity (the ingest alerts read the leader's).
+    const standby = (await get(`${follower.base}/metrics`)).text;
+    expect(standby).toMatch(/^drainwatch_informers_synced 0$/m);
+    expect(standby).toMatch(/^drainwatch_last_watch_event_timestamp_seconds 0$/m);
+    expect(standby).not.toMatch(/^drainwatch_watch_events_total\{/m);
     const lease = await get(`${sb.url}/apis/coordination.k8s.io/v1/namespaces/default/leases/drainwatch-ingester`);
     expect(lease.status).toBe(200);
 
@@ -358,6 +380,8 @@ describe("serve with live ingest", () => {
     await sleep(1_000);
     expectExactlyOnce(await rows(dbUrl), truth);
     for (const t of batchPods()) expect(writtenBy(second)).toContain(t.podUid);
+    // /metrics counts what this process recorded, never what was stored before the restart.
+    expect(await metric(second, "drainwatch_terminations_total")).toBe(batchPods().length);
 
     const exit2 = await terminate(second, 10_000);
     expect(exit2, second.output()).toMatchObject({ code: 0, signal: null });

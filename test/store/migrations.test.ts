@@ -71,6 +71,7 @@ describe("migrate() on Postgres", () => {
         "termination_containers",
         "termination_events",
         "terminations",
+        "traffic_pending",
         "workloads",
       ]);
       const rows = await sql<{ migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number }>(

@@ -29,8 +29,8 @@ describe("PGlite store", () => {
       expect(applied.length).toBeGreaterThan(0);
       expect(await migrate(store)).toEqual({ applied: [] });
 
-      expect(await recordTerminations(store, records)).toEqual({ written: 3 });
-      expect(await recordTerminations(store, records)).toEqual({ written: 0 });
+      expect((await recordTerminations(store, records)).written).toBe(3);
+      expect((await recordTerminations(store, records)).written).toBe(0);
       for (const r of records) expect(await getTermination(r.podUid, undefined, store)).toStrictEqual(r);
       const page = await findTerminations({ limit: 2 }, store);
       expect(page.items.map((r) => r.podUid)).toEqual([cleanRecord().podUid, sigkillRecord().podUid]);
@@ -50,7 +50,7 @@ describe("PGlite store", () => {
       expect(await countTerminations({}, store)).toBe(3);
       for (const r of records) expect(await getTermination(r.podUid, undefined, store)).toStrictEqual(r);
       const updated = cleanRecord({ outcome: "sigterm", notes: ["late-update"] });
-      expect(await recordTerminations(store, [updated])).toEqual({ written: 1 });
+      expect((await recordTerminations(store, [updated])).written).toBe(1);
       expect(await getTermination(updated.podUid, undefined, store)).toStrictEqual(updated);
     } finally {
       await store.close();
