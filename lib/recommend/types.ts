@@ -27,8 +27,8 @@ export interface Change {
   /** What to change, in words. */
   description: string;
   /** Where the snippet goes. */
-  target: "pod-spec" | "container-image" | "mesh";
-  /** The exact lines to set, as YAML (pod spec) or Dockerfile text, ready to paste. */
+  target: "pod-spec" | "container-image" | "mesh" | "application";
+  /** The exact lines to set: YAML under the pod template's spec, Dockerfile lines, or code. */
   snippet: string;
 }
 
