@@ -170,25 +170,48 @@ interface ListRow {
   uid: string;
 }
 
+/**
+ * One page in LIST_ORDER, read in two parts: records with a request time (newest first, served by
+ * the `(…, delete_requested_at DESC, …)` indexes: Postgres orders those NULLS FIRST, so the list's
+ * NULLS LAST cannot come from them in one scan), then, only when the page is not full yet and no
+ * time bound excludes them, the records without one. Each part picks its rows on `terminations`
+ * alone and builds the JSON for those rows only.
+ */
 async function findRows(filter: TerminationFilter, limit: number, cursor: string | undefined, store?: Store): Promise<ListRow[]> {
+  const after = cursor !== undefined && cursor !== "" ? decodeCursor(cursor) : null;
+  const db = await getStore(store);
+  const rows: ListRow[] = [];
+  if (after === null || after[0] !== null) rows.push(...(await pagePart(db, filter, limit, after, false)));
+  if (rows.length < limit && filter.since === undefined && filter.until === undefined) {
+    rows.push(...(await pagePart(db, filter, limit - rows.length, after?.[0] === null ? after : null, true)));
+  }
+  return rows;
+}
+
+async function pagePart(db: Store, filter: TerminationFilter, limit: number, after: Cursor | null, unknownTime: boolean): Promise<ListRow[]> {
   const p = new Params();
   const clauses = whereClauses(filter, p);
-  if (cursor !== undefined && cursor !== "") {
-    const [d, pod, uid, id] = decodeCursor(cursor);
-    const after = `(t.pod COLLATE "C", t.pod_uid COLLATE "C", t.id) > (${p.add(pod)} COLLATE "C", ${p.add(uid)} COLLATE "C", ${p.add(id)}::bigint)`;
+  clauses.push(`t.delete_requested_at IS ${unknownTime ? "" : "NOT "}NULL`);
+  if (after !== null) {
+    const [d, pod, uid, id] = after;
+    const tie = `(t.pod COLLATE "C", t.pod_uid COLLATE "C", t.id) > (${p.add(pod)} COLLATE "C", ${p.add(uid)} COLLATE "C", ${p.add(id)}::bigint)`;
     if (d === null) {
-      clauses.push(`(t.delete_requested_at IS NULL AND ${after})`);
+      clauses.push(tie);
     } else {
       const cd = p.add(d);
-      clauses.push(
-        `(t.delete_requested_at < ${cd}::timestamptz OR t.delete_requested_at IS NULL OR (t.delete_requested_at = ${cd}::timestamptz AND ${after}))`,
-      );
+      // The first conjunct bounds the index scan; the second skips the rows already returned.
+      clauses.push(`t.delete_requested_at <= ${cd}::timestamptz`, `(t.delete_requested_at < ${cd}::timestamptz OR ${tie})`);
     }
   }
-  const db = await getStore(store);
+  const order = `${unknownTime ? "" : "t.delete_requested_at DESC, "}t.pod COLLATE "C", t.pod_uid COLLATE "C", t.id`;
   return db.prisma.$queryRawUnsafe<ListRow[]>(
-    `SELECT ${RECORD_JSON} AS rec, t.id::text AS id, ${ts("t.delete_requested_at")} AS d, t.pod, t.pod_uid AS uid
-     ${FROM} ${where(clauses)} ORDER BY ${LIST_ORDER} LIMIT ${limit}`,
+    `WITH page AS MATERIALIZED (SELECT t.id FROM terminations t ${where(clauses)} ORDER BY ${order} LIMIT ${limit})
+     SELECT ${RECORD_JSON} AS rec, t.id::text AS id, ${ts("t.delete_requested_at")} AS d, t.pod, t.pod_uid AS uid
+     FROM page JOIN terminations t ON t.id = page.id
+       JOIN clusters c ON c.id = t.cluster_id
+       JOIN workloads w ON w.id = t.workload_id
+       LEFT JOIN revisions r ON r.id = t.revision_id
+     ORDER BY ${order}`,
     ...p.values,
   );
 }

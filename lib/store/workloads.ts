@@ -128,7 +128,6 @@ const SUMMARY_AGGREGATES = `
     'p50', percentile_cont(0.5) WITHIN GROUP (ORDER BY t.drain_seconds),
     'p95', percentile_cont(0.95) WITHIN GROUP (ORDER BY t.drain_seconds),
     'max', max(t.drain_seconds)) END,
-  'gracePeriodSeconds', (array_agg(t.grace_period_seconds ORDER BY t.delete_requested_at DESC NULLS LAST, t.pod COLLATE "C", t.pod_uid COLLATE "C", t.id))[1],
   'endpointLagSeconds', CASE WHEN count(t.endpoint_lag_seconds) = 0 THEN NULL ELSE json_build_object(
     'p50', percentile_cont(0.5) WITHIN GROUP (ORDER BY t.endpoint_lag_seconds),
     'p95', percentile_cont(0.95) WITHIN GROUP (ORDER BY t.endpoint_lag_seconds)) END,
@@ -137,6 +136,21 @@ const SUMMARY_AGGREGATES = `
   'lastTerminationAt', ${ts("max(t.delete_requested_at)")}`;
 
 const FAILED = `t.outcome IN ('sigkill', 'oom', 'error')`;
+
+/**
+ * The grace period of a workload's newest termination in list order (request time descending,
+ * unknown last, then pod, podUid): two index-ordered probes instead of sorting its terminations.
+ * `clauses` restrict `t` as the summary's own rows are restricted.
+ */
+function newestGraceSql(workloadId: string, clauses: readonly string[]): string {
+  const scope = [`t.workload_id = ${workloadId}`, ...clauses];
+  return `(SELECT g FROM (
+      (SELECT 0 AS k, t.grace_period_seconds AS g FROM terminations t ${where([...scope, "t.delete_requested_at IS NOT NULL"])}
+       ORDER BY t.delete_requested_at DESC, t.pod COLLATE "C", t.pod_uid COLLATE "C", t.id LIMIT 1)
+      UNION ALL
+      (SELECT 1, t.grace_period_seconds FROM terminations t ${where([...scope, "t.delete_requested_at IS NULL"])}
+       ORDER BY t.pod COLLATE "C", t.pod_uid COLLATE "C", t.id LIMIT 1)) x ORDER BY k LIMIT 1)`;
+}
 
 /** One workload's terminations in range. Parameters are added first, one per clause. */
 export function workloadClauses(id: number, range: TimeRange, p: Params): string[] {
@@ -165,7 +179,8 @@ export async function findWorkloadSummaries(filter: WorkloadFilter = {}, store?:
        SELECT t.workload_id, json_build_object(${SUMMARY_AGGREGATES})::jsonb AS a
        FROM terminations t ${where(clauses)} GROUP BY t.workload_id ${having})
      SELECT j::text AS j FROM (
-       SELECT jsonb_build_object('cluster', c.name, 'namespace', w.namespace, 'kind', w.kind, 'name', w.name) || s.a AS j
+       SELECT jsonb_build_object('cluster', c.name, 'namespace', w.namespace, 'kind', w.kind, 'name', w.name,
+         'gracePeriodSeconds', ${newestGraceSql("s.workload_id", clauses)}) || s.a AS j
        FROM s JOIN workloads w ON w.id = s.workload_id JOIN clusters c ON c.id = w.cluster_id) x
      ORDER BY ${ORDER_SUMMARIES("j")}`,
     ...p.values,
@@ -251,7 +266,7 @@ export async function getWorkload(key: WorkloadKey, range: TimeRange = {}, store
   const keyJson = `'cluster', ${p.add(key.cluster)}::text, 'namespace', ${p.add(key.namespace)}::text, 'kind', ${p.add(key.kind)}::text, 'name', ${p.add(key.name)}::text`;
   const [summaryRows, revisionRows] = await Promise.all([
     db.prisma.$queryRawUnsafe<{ j: string }[]>(
-      `SELECT json_build_object(${keyJson}, ${SUMMARY_AGGREGATES})::text AS j
+      `SELECT json_build_object(${keyJson}, 'gracePeriodSeconds', ${newestGraceSql(String(id), clauses.slice(1))}, ${SUMMARY_AGGREGATES})::text AS j
        FROM terminations t ${where(clauses)} HAVING count(*) > 0`,
       ...p.values,
     ),
