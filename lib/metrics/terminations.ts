@@ -9,12 +9,6 @@ function workloadLabels(r: TerminationRecord): Record<WorkloadLabel, string> {
   return { cluster: r.cluster, namespace: r.namespace, workload_kind: r.workload.kind, workload: r.workload.name };
 }
 
-/** The seconds of a preStop sleep, when the record carries it (contract §3 `preStop.sleepSeconds`). */
-function preStopSleepSeconds(r: TerminationRecord): number | null {
-  const p = r.preStop as { sleepSeconds?: number | null };
-  return p.sleepSeconds ?? null;
-}
-
 export function observeNewTerminations(metrics: Metrics, records: readonly TerminationRecord[]): void {
   for (const r of records) {
     const labels = workloadLabels(r);
@@ -25,8 +19,8 @@ export function observeNewTerminations(metrics: Metrics, records: readonly Termi
     }
     if (r.endpointLagSeconds !== null) {
       metrics.endpointLagSeconds.observe(labels, r.endpointLagSeconds);
-      const sleep = preStopSleepSeconds(r);
-      if (r.endpointLagSeconds > (sleep ?? 0)) metrics.endpointLagOverPreStop.inc(labels);
+      // Contract §6: lag beyond the preStop sleep, or any lag without one.
+      if (r.endpointLagSeconds > (r.preStop.sleepSeconds ?? 0)) metrics.endpointLagOverPreStop.inc(labels);
     }
     if (r.preStop.failed) metrics.preStopFailures.inc(labels);
   }

@@ -11,19 +11,12 @@
 //   await store.close();
 export { openStore } from "./client";
 export { openMigratedStore } from "./open";
-export { getStore, openStoreKind, primeStore, storeUnavailableReason } from "./db";
+export { primeStore } from "./db";
 export { migrate, MIGRATION_LOCK_KEY } from "./migrate";
 export type { MigrateOptions } from "./migrate";
 export { recordTerminations, WRITE_BATCH_SIZE } from "./write";
 export type { RecordResult } from "./write";
-export {
-  findTerminations,
-  getTermination,
-  countTerminations,
-  DEFAULT_LIMIT,
-  MAX_LIMIT,
-} from "./read";
-export type { TerminationFilter, FindTerminationsQuery, TerminationPage } from "./read";
+export * from "./queries";
 export type { Store, StoreKind, OpenStoreOptions } from "./types";
 export { markTrafficPending, clearTrafficPending, findTrafficPending } from "./traffic-pending";
 export type { TrafficPendingMark, PendingTraffic } from "./traffic-pending";
