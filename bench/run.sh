@@ -3,7 +3,8 @@
 # reader + tracker against JSON.parse and the store against a plain COPY.
 # Starts a throwaway PostgreSQL 15 (as the postgres OS user when run as root) unless DATABASE_URL
 # is set, and stops it afterwards. Then the live-ingest bench against the sandbox (bench/live.ts,
-# capped at 3 minutes). Whole run is capped at 8 minutes.
+# capped at 3 minutes), and the traffic joiner against a real Prometheus (bench/traffic.ts). Whole
+# run is capped at 10 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1 CHECKPOINT_DISABLE=1
@@ -11,7 +12,7 @@ export NEXT_TELEMETRY_DISABLED=1 CHECKPOINT_DISABLE=1
 TERMINATIONS=${BENCH_TERMINATIONS:-10500}
 CHURN=${BENCH_CHURN:-80000}
 SEED=${BENCH_SEED:-42}
-deadline=$((SECONDS + 480))
+deadline=$((SECONDS + 600))
 
 # Shared helper: pg_test_start (initdb + pg_ctl as the postgres user, free port, exports
 # DATABASE_URL) and pg_test_stop.
@@ -50,3 +51,9 @@ echo >&2
 bash scripts/build-cli.sh bench/live.ts bench/out/live
 BENCH_LIVE_NODE_FLAGS="--max-old-space-size=${DRAINWATCH_HEAP_MB:-192}" \
   timeout $((deadline - SECONDS > 180 ? 180 : deadline - SECONDS)) node bench/out/live/live.mjs
+
+# The traffic joiner over 10,000 backfilled terminations against a real Prometheus (Debian's
+# prometheus package): queries per termination, throughput beside the raw queries it sends, and
+# the live delay from a window becoming answerable to its traffic being filled. ~1 minute.
+echo >&2
+timeout $((deadline - SECONDS)) npx tsx bench/traffic.ts

@@ -1,5 +1,5 @@
 // The traffic section of drainwatch's settings (contract §5), as a zod object over environment
-// variable names. Nothing here reads process.env: lib/env.ts folds `trafficSettingsSchema` into
+// variable names. Nothing here reads the environment: lib/env.ts folds `trafficSettingsSchema` into
 // its sections (its `.shape` drives `serve --help`) and passes the parsed object down; `toTrafficConfig`
 // turns that into what the joiner takes. As everywhere: an empty value means unset.
 import { z } from "zod";
