@@ -145,6 +145,20 @@ export class Tracker {
     return out;
   }
 
+  /**
+   * The pods in termination whose deletion has not completed yet, each as its record would read
+   * if it were finalized now (provisional: containers still running have no exit yet). Read-only:
+   * the live view's data; nothing is finalized or forgotten.
+   */
+  inFlight(): TerminationRecord[] {
+    const out: TerminationRecord[] = [];
+    for (const entry of this.entries.values()) {
+      if (entry.deletedAt !== null || entry.staleDelete) continue;
+      out.push(buildRecord(entry, this.cluster, this.lateEvidence));
+    }
+    return out;
+  }
+
   /** Finalizes every pod still in termination: the end of a capture. */
   finalizeAll(): TerminationRecord[] {
     const out: TerminationRecord[] = [];
@@ -376,11 +390,13 @@ export class Tracker {
     this.entries.delete(entry.uid);
     this.remember(entry.uid);
     this.counts.emitted++;
-    return buildRecord(entry, this.cluster, {
-      scaledDown: (e) => this.owners.scaledDownAround(e.owner.scalers, e.requestAt),
-      behindSoonAfter: (e) => this.owners.behindSoonAfter(e.owner, e.requestAt),
-    });
+    return buildRecord(entry, this.cluster, this.lateEvidence);
   }
+
+  private readonly lateEvidence = {
+    scaledDown: (e: Entry) => this.owners.scaledDownAround(e.owner.scalers, e.requestAt),
+    behindSoonAfter: (e: Entry) => this.owners.behindSoonAfter(e.owner, e.requestAt),
+  };
 
   private remember(uid: string): void {
     this.finished.set(uid, true);

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import type { terminationRecordSchema } from "../../lib/tracker/record";
+import { Tracker } from "../../lib/tracker/tracker";
 import { Capture, T0, daemonSet, deleting, deployment, event, finalDelete, job, ms, one, pod, replicaSet, run, s, slice, statefulSet, terminated, withStates } from "./kube";
 
 const web = () => pod({ name: "web-abc12-x1", owner: { kind: "ReplicaSet", name: "web-abc12" }, labels: { "pod-template-hash": "abc12" } });
@@ -636,5 +637,24 @@ describe("tracker: shutdown", () => {
     const released = t.finalizeDeleted();
     expect(released.map((r) => [r.pod, r.outcome, r.deletedAt])).toEqual([["web-abc12-x1", "clean", ms(10.1)]]);
     expect(t.size).toBe(1); // the draining pod resumes in the next process
+  });
+});
+
+describe("in-flight view (the live page's data)", () => {
+  it("shows a pod from its deletion until it is gone, as its record would read now, and finalizes nothing", () => {
+    const c = owners(new Capture()).add(-5, "ADDED", web());
+    const all = c.graceful(web(), { request: 0, grace: 30, exit: clean, finished: 9 }).facts;
+    // Up to the Killing event: deleting, containers still running.
+    const t = new Tracker({ cluster: "default" });
+    const upTo = (offset: number) => all.filter((f) => f.at !== null && f.at <= T0 + offset * 1000);
+    for (const f of upTo(1)) t.ingest(f);
+    const now = t.inFlight();
+    expect(now).toHaveLength(1);
+    expect(now[0]).toMatchObject({ pod: "web-abc12-x1", cause: "rollout", gracePeriodSeconds: 30, deleteRequestedAt: ms(0), deadlineAt: ms(30), killingAt: ms(0), exitedAt: null, deletedAt: null });
+    expect(t.inFlight()).toHaveLength(1); // reading it changes nothing
+    expect(t.size).toBe(1);
+    // Deleted: no longer in flight (it only waits out its settle window).
+    for (const f of all.slice(upTo(1).length)) t.ingest(f);
+    expect(t.inFlight()).toEqual([]);
   });
 });
