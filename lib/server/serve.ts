@@ -18,6 +18,7 @@ import { setMetricsSourceInfo, setSourceInfo } from "../source-info.ts";
 import { resolveIngestSource, SANDBOX_CLUSTER } from "./ingest-source.ts";
 import { Lifecycle, type Service } from "./lifecycle.ts";
 import { ingestService, type IngestTarget } from "./services/ingest.ts";
+import { liveFeedService } from "./services/live-feed.ts";
 import { sandboxService } from "./services/sandbox.ts";
 import { storeService } from "./services/store.ts";
 import { webService } from "./services/web.ts";
@@ -45,11 +46,18 @@ export async function serve(settings: Settings, opts: ServeOptions): Promise<voi
   setMetricsSourceInfo(prometheus === undefined ? { kind: "none" } : { kind: "prometheus", url: prometheus });
 
   const services: Service[] = [storeService(settings)];
+  const ingesting = (target: () => IngestTarget): void => {
+    const ingest = ingestService(settings, target);
+    const feed = liveFeedService(() => ({ cluster: target().cluster, tracker: () => ingest.tracker(), now: target().clock ?? Date.now }));
+    services.push(ingest, feed);
+  };
   if (source.kind === "sandbox") {
     const sandbox = sandboxService(settings);
-    services.push(sandbox, ingestService(settings, () => sandboxTarget(sandbox.sandbox())));
+    services.push(sandbox);
+    let target: IngestTarget | null = null; // one kubeconfig for the sandbox, made once it runs
+    ingesting(() => (target ??= sandboxTarget(sandbox.sandbox())));
   } else if (source.kind === "kubernetes") {
-    services.push(ingestService(settings, () => ({ kubeConfig: source.kubeConfig, cluster: settings.ingest.DRAINWATCH_CLUSTER })));
+    ingesting(() => ({ kubeConfig: source.kubeConfig, cluster: settings.ingest.DRAINWATCH_CLUSTER }));
   } else {
     log.info("live ingest disabled (--no-ingest): serving the UI and API only");
   }

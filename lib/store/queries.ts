@@ -35,3 +35,5 @@ export type {
 export { findClusters, findNamespaces } from "./catalog.ts";
 export type { Recommendation, Severity, Evidence, EvidenceFact, ExamplePod, Change } from "../recommend/index.ts";
 export { getStore, openStoreKind, storeUnavailableReason } from "./db.ts";
+export { findTerminationsInFlight } from "./in-flight.ts";
+export type { InFlight, InFlightContainer } from "./inflight-types.ts";

@@ -12,6 +12,7 @@ import type { Metrics } from "../../metrics/registry.ts";
 import { clearTrafficPending, findTrafficPending, getStore, markTrafficPending, recordTerminations } from "../../store/index.ts";
 import type { Enricher } from "../../ingest/enrich.ts";
 import type { TerminationRecord } from "../../tracker/record.ts";
+import type { Tracker } from "../../tracker/tracker.ts";
 import type { Service } from "../lifecycle.ts";
 
 export interface IngestTarget {
@@ -23,6 +24,8 @@ export interface IngestTarget {
 
 export interface IngestService extends Service {
   isLeader(): boolean;
+  /** The running tracker while this replica leads (read-only use: the live feed). */
+  tracker(): Tracker | null;
 }
 
 export function ingestService(settings: Settings, target: () => IngestTarget): IngestService {
@@ -30,6 +33,7 @@ export function ingestService(settings: Settings, target: () => IngestTarget): I
   return {
     name: "ingest",
     isLeader: () => ingest?.isLeader() ?? false,
+    tracker: () => ingest?.current()?.tracker ?? null,
     async start() {
       const [{ startLeaderIngest }, { StoreSink }] = await Promise.all([import("../../ingest/leader-ingest.ts"), import("../../ingest/store-sink.ts")]);
       const { kubeConfig, cluster, clock } = target();
