@@ -1,10 +1,11 @@
 // `drainwatch serve`: the composition root. A list of services that the lifecycle starts in order
 // and stops in reverse within the shutdown budget:
 //
-//   store    opens and migrates the database (retrying while it is down), primes the query layer
-//   sandbox  the simulated cluster, only with --sandbox or in the fully embedded mode
-//   ingest   leader-elected live ingest from the cluster or the sandbox (unless --no-ingest)
-//   web      drainwatch's HTTP server (probes, /metrics) in front of Next.js
+//   store      opens and migrates the database (retrying while it is down), primes the query layer
+//   retention  deletes terminations older than DRAINWATCH_RETENTION_DAYS, hourly, in small batches
+//   sandbox    the simulated cluster, only with --sandbox or in the fully embedded mode
+//   ingest     leader-elected live ingest from the cluster or the sandbox (unless --no-ingest)
+//   web        drainwatch's HTTP server (probes, /metrics) in front of Next.js
 //
 // drainwatch owns the signals: on SIGTERM/SIGINT readiness fails at once, the web service keeps
 // serving through the drain delay, then closes; ingest flushes finished records and releases the
@@ -18,6 +19,7 @@ import { setSourceInfo } from "../source-info.ts";
 import { resolveIngestSource, SANDBOX_CLUSTER } from "./ingest-source.ts";
 import { Lifecycle, type Service } from "./lifecycle.ts";
 import { ingestService, type IngestTarget } from "./services/ingest.ts";
+import { retentionService } from "./services/retention.ts";
 import { sandboxService } from "./services/sandbox.ts";
 import { storeService } from "./services/store.ts";
 import { webService } from "./services/web.ts";
@@ -42,7 +44,7 @@ export async function serve(settings: Settings, opts: ServeOptions): Promise<voi
   const source = resolveIngestSource(settings, opts);
   setSourceInfo(source.kind === "kubernetes" ? source.info : { kind: "none" });
 
-  const services: Service[] = [storeService(settings)];
+  const services: Service[] = [storeService(settings), retentionService(settings)];
   if (source.kind === "sandbox") {
     const sandbox = sandboxService(settings);
     services.push(sandbox, ingestService(settings, () => sandboxTarget(sandbox.sandbox())));

@@ -15,6 +15,8 @@ export { getStore, openStoreKind, primeStore, storeUnavailableReason } from "./d
 export { migrate, MIGRATION_LOCK_KEY } from "./migrate";
 export type { MigrateOptions } from "./migrate";
 export { recordTerminations, WRITE_BATCH_SIZE } from "./write";
+export { deleteTerminationsBefore, RETENTION_BATCH_SIZE } from "./retention";
+export type { RetentionResult } from "./retention";
 export {
   findTerminations,
   getTermination,
