@@ -159,7 +159,7 @@ describe("the image's files, run as its ENTRYPOINT runs them", () => {
     const port = await freePort();
     const [program, ...args] = entrypoint!;
     const argv = [...args.map((a) => (a.startsWith(`${workdir}/`) ? path.join(app, path.posix.relative(workdir, a)) : a)), ...cmd!, "--sandbox"];
-    const env: NodeJS.ProcessEnv = {
+    const env: Record<string, string> = {
       ...stageEnv(final),
       PATH: processEnv().PATH ?? "/usr/bin:/bin",
       HOME: writable,
