@@ -171,7 +171,8 @@ describe("the image's files, run as its ENTRYPOINT runs them", () => {
     };
     expect(program).toBe("node");
     const asRoot = process.getuid?.() === 0;
-    const child = spawn(process.execPath, argv, { cwd: app, env, stdio: ["ignore", "pipe", "pipe"], ...(asRoot ? { uid, gid: gid ?? uid } : {}) });
+    const ids = asRoot ? { uid, gid: gid ?? uid } : { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+    const child = spawn(process.execPath, argv, { cwd: app, env, stdio: ["ignore", "pipe", "pipe"], ...ids });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
