@@ -159,8 +159,11 @@ describe("the image's files, run as its ENTRYPOINT runs them", () => {
     const port = await freePort();
     const [program, ...args] = entrypoint!;
     const argv = [...args.map((a) => (a.startsWith(`${workdir}/`) ? path.join(app, path.posix.relative(workdir, a)) : a)), ...cmd!, "--sandbox"];
-    const env: Record<string, string> = {
-      ...stageEnv(final),
+    const imageEnv = stageEnv(final);
+    expect(imageEnv.NODE_ENV).toBe("production");
+    const env: NodeJS.ProcessEnv = {
+      ...imageEnv,
+      NODE_ENV: "production",
       PATH: processEnv().PATH ?? "/usr/bin:/bin",
       HOME: writable,
       TMPDIR: writable,
