@@ -24,6 +24,9 @@ import { sandboxService } from "./services/sandbox.ts";
 import { storeService } from "./services/store.ts";
 import { webService } from "./services/web.ts";
 
+/** After a second signal, the process exits within this long whatever is still running. */
+const FORCED_EXIT_MS = 1_000;
+
 export interface ServeOptions {
   /** Run live ingest in this process (leader-elected). */
   ingest: boolean;
@@ -74,8 +77,16 @@ export async function serve(settings: Settings, opts: ServeOptions): Promise<voi
     let signalled = false;
     const onSignal = (signal: NodeJS.Signals): void => {
       if (signalled) {
-        log.info({ signal }, "second signal: skipping the remaining waits");
+        // Someone wants out now (Ctrl-C twice): every wait is cut short, and whatever still hangs
+        // (a query stuck in a lock, a flush to a database that does not answer) is abandoned.
+        log.warn({ signal, forcedExitMs: FORCED_EXIT_MS }, "second signal: skipping the remaining waits");
         group.hurryUp();
+        if (opts.exitOnShutdown ?? true) {
+          setTimeout(() => {
+            log.error("second signal: shutdown did not finish at once; forced exit");
+            log.flush(() => process.exit(1));
+          }, FORCED_EXIT_MS).unref();
+        }
         return;
       }
       signalled = true;
