@@ -92,6 +92,14 @@ const secret = z.object({ data: z.record(z.string(), z.string()).optional(), str
 const labelSelector = z.object({ matchLabels: z.record(z.string(), z.string()) });
 
 const NS = "drainwatch";
+/** Peak RSS of `serve` at 10,000 watched pods with the image's heap cap (README "Sizing"). */
+const MEASURED_RSS_MIB = 341;
+
+function mebibytes(quantity: string): number {
+  const m = /^(\d+)(Mi|Gi)$/.exec(quantity);
+  if (!m) throw new Error(`memory quantity ${quantity}: the test reads Mi or Gi`);
+  return Number(m[1]) * (m[2] === "Gi" ? 1024 : 1);
+}
 const rendered: Record<string, K8sObject[]> = {};
 
 function drainwatchDeployment(objects: K8sObject[]) {
@@ -257,6 +265,9 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
     expect(Object.keys(mounts).sort()).toEqual(["/tmp", `${workdir}/.next/cache`].sort());
     for (const name of Object.values(mounts)) expect(d.volumes.find((v) => v.name === name)?.emptyDir, name).toBeDefined();
     expect(c.image).toMatch(/^drainwatch:/);
+    // Sized from the measured RSS (README "Sizing": at most 341 MiB at 10,000 pods), with room.
+    expect(mebibytes(c.resources!.requests.memory!)).toBeGreaterThanOrEqual(MEASURED_RSS_MIB);
+    expect(mebibytes(c.resources!.limits.memory!)).toBeGreaterThanOrEqual(MEASURED_RSS_MIB * 1.4);
   });
 
   it("wires the Service, ServiceMonitor, NetworkPolicy and PodDisruptionBudget to drainwatch's pods", () => {
