@@ -60,6 +60,9 @@ const store = z.object({
     .string()
     .optional()
     .describe("the prisma/ folder (schema and migrations) when it is not beside the program"),
+  DRAINWATCH_RETENTION_DAYS: integer(0, 36_500, " of days")
+    .default(90)
+    .describe("terminations older than this (by delete request) are deleted in small background batches; 0: keep forever"),
 });
 
 const ingest = z.object({

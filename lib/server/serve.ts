@@ -1,10 +1,11 @@
 // `drainwatch serve`: the composition root. A list of services that the lifecycle starts in order
 // and stops in reverse within the shutdown budget:
 //
-//   store    opens and migrates the database (retrying while it is down), primes the query layer
-//   sandbox  the simulated cluster, only with --sandbox or in the fully embedded mode
-//   ingest   leader-elected live ingest from the cluster or the sandbox (unless --no-ingest)
-//   web      drainwatch's HTTP server (probes, /metrics) in front of Next.js
+//   store      opens and migrates the database (retrying while it is down), primes the query layer
+//   retention  deletes terminations older than DRAINWATCH_RETENTION_DAYS, hourly, in small batches
+//   sandbox    the simulated cluster, only with --sandbox or in the fully embedded mode
+//   ingest     leader-elected live ingest from the cluster or the sandbox (unless --no-ingest)
+//   web        drainwatch's HTTP server (probes, /metrics) in front of Next.js
 //
 // drainwatch owns the signals: on SIGTERM/SIGINT readiness fails at once, the web service keeps
 // serving through the drain delay, then closes; ingest flushes finished records and releases the
@@ -19,9 +20,13 @@ import { resolveIngestSource, SANDBOX_CLUSTER } from "./ingest-source.ts";
 import { Lifecycle, type Service } from "./lifecycle.ts";
 import { ingestService, type IngestTarget } from "./services/ingest.ts";
 import { liveFeedService } from "./services/live-feed.ts";
+import { retentionService } from "./services/retention.ts";
 import { sandboxService } from "./services/sandbox.ts";
 import { storeService } from "./services/store.ts";
 import { webService } from "./services/web.ts";
+
+/** After a second signal, the process exits within this long whatever is still running. */
+const FORCED_EXIT_MS = 1_000;
 
 export interface ServeOptions {
   /** Run live ingest in this process (leader-elected). */
@@ -45,7 +50,7 @@ export async function serve(settings: Settings, opts: ServeOptions): Promise<voi
   const prometheus = settings.traffic.PROMETHEUS_URL;
   setMetricsSourceInfo(prometheus === undefined ? { kind: "none" } : { kind: "prometheus", url: prometheus });
 
-  const services: Service[] = [storeService(settings)];
+  const services: Service[] = [storeService(settings), retentionService(settings)];
   const ingesting = (target: () => IngestTarget): void => {
     const ingest = ingestService(settings, target);
     const feed = liveFeedService(() => ({ cluster: target().cluster, tracker: () => ingest.tracker(), now: target().clock ?? Date.now }));
@@ -82,8 +87,16 @@ export async function serve(settings: Settings, opts: ServeOptions): Promise<voi
     let signalled = false;
     const onSignal = (signal: NodeJS.Signals): void => {
       if (signalled) {
-        log.info({ signal }, "second signal: skipping the remaining waits");
+        // Someone wants out now (Ctrl-C twice): every wait is cut short, and whatever still hangs
+        // (a query stuck in a lock, a flush to a database that does not answer) is abandoned.
+        log.warn({ signal, forcedExitMs: FORCED_EXIT_MS }, "second signal: skipping the remaining waits");
         group.hurryUp();
+        if (opts.exitOnShutdown ?? true) {
+          setTimeout(() => {
+            log.error("second signal: shutdown did not finish at once; forced exit");
+            log.flush(() => process.exit(1));
+          }, FORCED_EXIT_MS).unref();
+        }
         return;
       }
       signalled = true;

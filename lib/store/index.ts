@@ -17,6 +17,8 @@ export type { MigrateOptions } from "./migrate";
 export { recordTerminations, WRITE_BATCH_SIZE } from "./write";
 export type { RecordResult } from "./write";
 export * from "./queries";
+export { deleteTerminationsBefore, RETENTION_BATCH_SIZE } from "./retention";
+export type { RetentionResult } from "./retention";
 export type { Store, StoreKind, OpenStoreOptions } from "./types";
 export { markTrafficPending, clearTrafficPending, findTrafficPending } from "./traffic-pending";
 export type { TrafficPendingMark, PendingTraffic } from "./traffic-pending";

@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { expectExamples } from "../helpers/examples.ts";
 import { sharedDocsDir } from "../helpers/shared-docs.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -28,7 +29,7 @@ describe("compiled CLI", () => {
       const r = spawnSync(process.execPath, [main, "replay", path.join(examples, file), "--json", "--no-store"], { encoding: "utf8" });
       expect(r.status, r.stderr).toBe(0);
       const want = fs.readFileSync(path.join(examples, file.replace(/\.ndjson$/, ".records.jsonl")), "utf8");
-      expect(r.stdout.trim().split("\n").map((l) => JSON.parse(l) as unknown)).toEqual(want.trim().split("\n").map((l) => JSON.parse(l) as unknown));
+      expectExamples(r.stdout.trim().split("\n").map((l) => JSON.parse(l) as unknown), want.trim().split("\n").map((l) => JSON.parse(l) as unknown));
     }
     const usage = spawnSync(process.execPath, [main, "no-such-command"], { encoding: "utf8" });
     expect(usage.status).toBe(2);

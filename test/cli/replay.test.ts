@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase, sql } from "../helpers/db.ts";
 import { processEnv } from "../../lib/env.ts";
-import { RECORD_ADDITIONS, examplesDir, projectRecords } from "../helpers/examples.ts";
+import { examplesDir, expectExamples } from "../helpers/examples.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const BIN = path.join(ROOT, "bin/drainwatch.mjs");
@@ -66,12 +66,6 @@ const jsonLines = (s: string): unknown[] =>
     .map((l) => JSON.parse(l) as unknown);
 
 /** The printed records match the examples key by key; keys beyond them are documented additions. */
-function expectExamples(actual: unknown[], expected: unknown[]): void {
-  expect(actual).toHaveLength(expected.length);
-  const { value, extra } = projectRecords(expected, actual);
-  expect(value).toEqual(expected);
-  expect([...extra].filter((k) => !RECORD_ADDITIONS.has(k))).toEqual([]);
-}
 
 const expectedFor = (capture: string): unknown[] =>
   jsonLines(readFileSync(capture.replace(/\.ndjson$/, ".records.jsonl"), "utf8"));

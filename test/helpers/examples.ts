@@ -2,6 +2,7 @@
 // must match exactly; keys the record has beyond them must be documented additions (contract:
 // add fields, never change existing ones).
 import path from "node:path";
+import { expect } from "vitest";
 import { sharedDocsDir } from "./shared-docs.ts";
 
 export const examplesDir = (): string => path.join(sharedDocsDir(), "examples");
@@ -43,4 +44,12 @@ export function projectOnto(expected: unknown, actual: unknown, at = "", extra: 
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Records equal the contract's examples key by key; anything beyond them is a documented addition. */
+export function expectExamples(actual: readonly unknown[], expected: readonly unknown[]): void {
+  expect(actual).toHaveLength(expected.length);
+  const { value, extra } = projectRecords([...expected], [...actual]);
+  expect(value).toEqual(expected);
+  expect([...extra].filter((k) => !RECORD_ADDITIONS.has(k))).toEqual([]);
 }

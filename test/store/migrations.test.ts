@@ -71,6 +71,7 @@ describe("migrate() on Postgres", () => {
         "termination_containers",
         "termination_events",
         "terminations",
+        "terminations_in_flight",
         "traffic_pending",
         "workloads",
       ]);

@@ -93,10 +93,14 @@ export function webService(settings: Settings, opts: WebOptions): WebService {
       server.closeIdleConnections();
       const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
       const waitMs = Math.max(0, Math.min(settings.server.DRAINWATCH_SHUTDOWN_TIMEOUT_SECONDS * 1000, budgetMs - (Date.now() - t0)));
-      const timedOut = await Promise.race([closed.then(() => false), sleep(waitMs, true, { ref: false })]);
+      // A second signal ends this wait too: the requests still in flight are cut off.
+      const timedOut = await Promise.race([
+        closed.then(() => false),
+        sleep(waitMs, true, { ref: false, signal: hurry }).catch(() => true),
+      ]);
       clearInterval(idleSweep);
       if (timedOut) {
-        log.warn("shutdown: in-flight requests did not finish in time; closing connections");
+        log.warn({ hurried: hurry.aborted }, "shutdown: in-flight requests did not finish in time; closing connections");
         server.closeAllConnections();
       }
       if (next) await next.close().catch((err: unknown) => log.warn({ err }, "closing Next failed"));
