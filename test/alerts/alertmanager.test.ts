@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { z } from "zod";
 import { rulesPath } from "../../alerts/generate.ts";
-import { startAlertmanager, startPrometheus, type RunningServer } from "../helpers/prometheus.ts";
+import { drainwatchScrapeConfig, startAlertmanager, startPrometheus, webhookAlertmanagerConfig, type RunningServer } from "../helpers/prometheus.ts";
 
 const webhookAlert = z.object({
   status: z.enum(["firing", "resolved"]),
@@ -86,39 +86,8 @@ beforeAll(async () => {
     });
   });
 
-  alertmanager = await startAlertmanager({
-    configYaml: `
-route:
-  receiver: webhook
-  group_by: [alertname, cluster, namespace, workload]
-  group_wait: 1s
-  group_interval: 1s
-  repeat_interval: 1h
-receivers:
-  - name: webhook
-    webhook_configs:
-      - url: http://127.0.0.1:${webhookPort}/alerts
-        send_resolved: false
-`,
-  });
-  prometheus = await startPrometheus({
-    configYaml: `
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-alerting:
-  alertmanagers:
-    - static_configs:
-        - targets: ["127.0.0.1:${alertmanager.port}"]
-scrape_configs:
-  - job_name: drainwatch
-    honor_labels: true
-    static_configs:
-      - targets: ["127.0.0.1:${metricsPort}"]
-        labels: { namespace: drainwatch, pod: drainwatch-0 }
-`,
-    rulesFiles: [rulesPath],
-  });
+  alertmanager = await startAlertmanager({ configYaml: webhookAlertmanagerConfig(webhookPort) });
+  prometheus = await startPrometheus({ configYaml: drainwatchScrapeConfig(`127.0.0.1:${metricsPort}`, alertmanager.port), rulesFiles: [rulesPath] });
 });
 
 afterAll(async () => {

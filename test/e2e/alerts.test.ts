@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { rulesPath } from "../../alerts/generate.ts";
 import { freshDatabase } from "../helpers/db.ts";
-import { startAlertmanager, startPrometheus, type RunningServer } from "../helpers/prometheus.ts";
+import { drainwatchScrapeConfig, startAlertmanager, startPrometheus, webhookAlertmanagerConfig, type RunningServer } from "../helpers/prometheus.ts";
 import { killAll, metric, requireBuild, startServe, terminate, until, type Served } from "./helpers.ts";
 
 const alertSchema = z.object({ status: z.string(), labels: z.record(z.string(), z.string()), annotations: z.record(z.string(), z.string()) });
@@ -37,20 +37,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => webhook.listen(0, "127.0.0.1", r));
   cleanups.push(() => new Promise((r) => webhook.close(r)));
 
-  alertmanager = await startAlertmanager({
-    configYaml: `
-route:
-  receiver: webhook
-  group_by: [alertname, cluster, namespace, workload]
-  group_wait: 1s
-  group_interval: 1s
-  repeat_interval: 1h
-receivers:
-  - name: webhook
-    webhook_configs:
-      - url: http://127.0.0.1:${(webhook.address() as AddressInfo).port}/alerts
-`,
-  });
+  alertmanager = await startAlertmanager({ configYaml: webhookAlertmanagerConfig((webhook.address() as AddressInfo).port) });
   cleanups.push(() => alertmanager.stop());
 
   const db = await freshDatabase("dw_alerts");
@@ -72,24 +59,7 @@ receivers:
   );
   cleanups.push(() => (serve.hasExited() ? undefined : terminate(serve, 15_000)));
   const target = new URL(serve.base).host;
-  prometheus = await startPrometheus({
-    configYaml: `
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-alerting:
-  alertmanagers:
-    - static_configs:
-        - targets: ["127.0.0.1:${alertmanager.port}"]
-scrape_configs:
-  - job_name: drainwatch
-    honor_labels: true
-    static_configs:
-      - targets: ["${target}"]
-        labels: { namespace: drainwatch, pod: drainwatch-0 }
-`,
-    rulesFiles: [rulesPath],
-  });
+  prometheus = await startPrometheus({ configYaml: drainwatchScrapeConfig(target, alertmanager.port), rulesFiles: [rulesPath] });
   cleanups.push(() => prometheus.stop());
 }, 90_000);
 

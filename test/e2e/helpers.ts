@@ -2,13 +2,13 @@
 // processes, sandbox scenarios derived from every-outcome.yaml, the database as the judge.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { kubeconfig } from "../../lib/sandbox/index.ts";
 import { sql } from "../helpers/db.ts";
 import { processEnv } from "../../lib/env.ts";
+import { freePort } from "../helpers/free-port.ts";
 
 export const root = path.resolve(import.meta.dirname, "..", "..");
 const BIN = path.join(root, "bin", "drainwatch.mjs");
@@ -20,16 +20,7 @@ export function requireBuild(): void {
   }
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const addr = s.address();
-      s.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
-}
+export { freePort } from "../helpers/free-port.ts";
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

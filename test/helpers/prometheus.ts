@@ -195,3 +195,40 @@ export async function startAlertmanager(opts: AlertmanagerOptions): Promise<Runn
     ],
   });
 }
+
+/** Alertmanager routing every alert, grouped per workload within a second, to a webhook. */
+export function webhookAlertmanagerConfig(webhookPort: number): string {
+  return `
+route:
+  receiver: webhook
+  group_by: [alertname, cluster, namespace, workload]
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: webhook
+    webhook_configs:
+      - url: http://127.0.0.1:${webhookPort}/alerts
+        send_resolved: false
+`;
+}
+
+/** Prometheus scraping drainwatch at `target` (host:port) the way the shipped ServiceMonitor does
+ * (job "drainwatch", honor_labels), every second, alerting to the Alertmanager on `alertmanagerPort`. */
+export function drainwatchScrapeConfig(target: string, alertmanagerPort: number): string {
+  return `
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+alerting:
+  alertmanagers:
+    - static_configs:
+        - targets: ["127.0.0.1:${alertmanagerPort}"]
+scrape_configs:
+  - job_name: drainwatch
+    honor_labels: true
+    static_configs:
+      - targets: ["${target}"]
+        labels: { namespace: drainwatch, pod: drainwatch-0 }
+`;
+}
