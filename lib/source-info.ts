@@ -30,3 +30,19 @@ export function sourceInfo(): SourceInfo {
 export function setSourceInfo(source: SourceInfo): void {
   slot().current = source;
 }
+
+/** Where requests and 5xx during terminations come from (contract §3 `traffic`), for the UI's
+ * "no metrics source" hints. Set by `serve` from its traffic settings; never holds the URL (it may
+ * carry credentials). */
+export type MetricsSourceInfo = { kind: "prometheus"; source: string } | { kind: "none" };
+
+const metricsSlot = (): { current: MetricsSourceInfo } =>
+  remember("metrics-source-info", () => ({ current: { kind: "none" } as MetricsSourceInfo }));
+
+export function metricsSourceInfo(): MetricsSourceInfo {
+  return metricsSlot().current;
+}
+
+export function setMetricsSourceInfo(info: MetricsSourceInfo): void {
+  metricsSlot().current = info;
+}

@@ -14,7 +14,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import type { Settings } from "../env.ts";
 import { log } from "../log.ts";
 import type { Sandbox } from "../sandbox/index.ts";
-import { setSourceInfo } from "../source-info.ts";
+import { setMetricsSourceInfo, setSourceInfo } from "../source-info.ts";
 import { resolveIngestSource, SANDBOX_CLUSTER } from "./ingest-source.ts";
 import { Lifecycle, type Service } from "./lifecycle.ts";
 import { ingestService, type IngestTarget } from "./services/ingest.ts";
@@ -41,6 +41,8 @@ export function projectRoot(): string {
 export async function serve(settings: Settings, opts: ServeOptions): Promise<void> {
   const source = resolveIngestSource(settings, opts);
   setSourceInfo(source.kind === "kubernetes" ? source.info : { kind: "none" });
+  const { PROMETHEUS_URL, DRAINWATCH_TRAFFIC_SOURCE } = settings.traffic;
+  setMetricsSourceInfo(PROMETHEUS_URL ? { kind: "prometheus", source: DRAINWATCH_TRAFFIC_SOURCE } : { kind: "none" });
 
   const services: Service[] = [storeService(settings)];
   if (source.kind === "sandbox") {
