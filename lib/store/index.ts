@@ -11,16 +11,9 @@
 //   await store.close();
 export { openStore } from "./client";
 export { openMigratedStore } from "./open";
-export { getStore, openStoreKind, primeStore, storeUnavailableReason } from "./db";
+export { primeStore } from "./db";
 export { migrate, MIGRATION_LOCK_KEY } from "./migrate";
 export type { MigrateOptions } from "./migrate";
 export { recordTerminations, WRITE_BATCH_SIZE } from "./write";
-export {
-  findTerminations,
-  getTermination,
-  countTerminations,
-  DEFAULT_LIMIT,
-  MAX_LIMIT,
-} from "./read";
-export type { TerminationFilter, FindTerminationsQuery, TerminationPage } from "./read";
+export * from "./queries";
 export type { Store, StoreKind, OpenStoreOptions } from "./types";

@@ -2,10 +2,36 @@
 // without the drivers, the writer or the migration engine (lib/store/index.ts has those).
 export {
   findTerminations,
+  streamTerminations,
   getTermination,
   countTerminations,
+  findSiblingTerminations,
   DEFAULT_LIMIT,
   MAX_LIMIT,
 } from "./read.ts";
 export type { TerminationFilter, FindTerminationsQuery, TerminationPage } from "./read.ts";
+export { findWorkloadSummaries, findWorkloadTrends, getWorkload, RECOMMENDATION_SAMPLE } from "./workloads.ts";
+export type {
+  WorkloadKey,
+  TimeRange,
+  WorkloadFilter,
+  OutcomeCounts,
+  CauseCounts,
+  WorkloadSummary,
+  RevisionSummary,
+  WorkloadDetail,
+  WorkloadTrend,
+  WorkloadTrends,
+} from "./workloads.ts";
+export { getWorkloadCharts, ENDPOINT_LAG_POINTS } from "./charts.ts";
+export type {
+  WorkloadCharts,
+  DrainHistogram,
+  OutcomesOverTime,
+  ErrorsOverTime,
+  EndpointLagPoint,
+  TimeBucket,
+} from "./charts.ts";
+export { findClusters, findNamespaces } from "./catalog.ts";
+export type { Recommendation, Severity, Evidence, EvidenceFact, ExamplePod, Change } from "../recommend/index.ts";
 export { getStore, openStoreKind, storeUnavailableReason } from "./db.ts";

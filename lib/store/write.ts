@@ -44,9 +44,12 @@ export function prepare(
     t1: time(r.deleteRequestedAt, "deleteRequestedAt", r), t2: time(r.deadlineAt, "deadlineAt", r),
     t3: time(r.endpointsUnreadyAt, "endpointsUnreadyAt", r), t4: time(r.killingAt, "killingAt", r),
     t5: time(r.exitedAt, "exitedAt", r), t6: time(r.deletedAt, "deletedAt", r),
-    d: r.drainSeconds, l: r.endpointLagSeconds, pd: r.preStop.defined, pa: r.preStop.action, pf: r.preStop.failed,
+    d: r.drainSeconds, l: r.endpointLagSeconds, pd: r.preStop.defined, pa: r.preStop.action, pf: r.preStop.failed, ps: r.preStop.sleepSeconds,
     sf: r.sidecarExitedFirst, nt: r.notes, tr: r.traffic === null ? null : sortedKeys(r.traffic),
-    c: r.containers.map((x) => ({ n: x.name, s: x.sidecar, x: x.exitCode, r: x.reason, f: time(x.finishedAt, "containers.finishedAt", r), o: x.outcome })),
+    c: r.containers.map((x) => ({
+      n: x.name, s: x.sidecar, x: x.exitCode, r: x.reason, f: time(x.finishedAt, "containers.finishedAt", r), o: x.outcome,
+      im: x.image, cm: x.command, ag: x.args, ss: x.stopSignal,
+    })),
     e: r.events.map((x) => ({ r: x.reason, t: x.type, m: x.message, a: time(x.at, "events.at", r), k: x.count })),
   });
   const hash = createHash("sha256").update(body).digest("base64");
@@ -75,14 +78,14 @@ WITH x AS MATERIALIZED (
     x.rv AS revision_id, x.ca AS cause, x.o AS outcome, x.g AS grace,
     x.t1 AS delete_requested_at, x.t2 AS deadline_at, x.t3 AS endpoints_unready_at,
     x.t4 AS killing_at, x.t5 AS exited_at, x.t6 AS deleted_at, x.d AS drain, x.l AS lag,
-    x.pd AS ps_defined, x.pa AS ps_action, x.pf AS ps_failed, x.sf AS sidecar_first,
+    x.pd AS ps_defined, x.pa AS ps_action, x.pf AS ps_failed, x.ps AS ps_sleep, x.sf AS sidecar_first,
     x.nt AS notes, x.tr AS traffic, x.h AS hash, x.c, x.e,
     COALESCE(t.id, nextval('terminations_id_seq')) AS id, t.id IS NULL AS new,
     t.content_hash IS NOT DISTINCT FROM x.h AS same
   FROM json_to_recordset($1::json) AS x(
     k int, u text, ns text, p text, nd text, w int, rv int, ca text, o text, g int,
     t1 timestamptz, t2 timestamptz, t3 timestamptz, t4 timestamptz, t5 timestamptz, t6 timestamptz,
-    d float8, l float8, pd bool, pa text, pf bool, sf bool, nt text[], tr jsonb, h text, c json, e json)
+    d float8, l float8, pd bool, pa text, pf bool, ps float8, sf bool, nt text[], tr jsonb, h text, c json, e json)
   LEFT JOIN terminations t ON t.cluster_id = x.k AND t.pod_uid = x.u
 ),
 ins AS (
@@ -90,10 +93,10 @@ ins AS (
     id, cluster_id, pod_uid, namespace, pod, node, workload_id, revision_id, cause, outcome,
     grace_period_seconds, delete_requested_at, deadline_at, endpoints_unready_at, killing_at,
     exited_at, deleted_at, drain_seconds, endpoint_lag_seconds, prestop_defined, prestop_action,
-    prestop_failed, sidecar_exited_first, notes, traffic, content_hash)
+    prestop_failed, prestop_sleep_seconds, sidecar_exited_first, notes, traffic, content_hash)
   SELECT id, cluster_id, pod_uid, namespace, pod, node, workload_id, revision_id, cause, outcome,
     grace, delete_requested_at, deadline_at, endpoints_unready_at, killing_at,
-    exited_at, deleted_at, drain, lag, ps_defined, ps_action, ps_failed, sidecar_first,
+    exited_at, deleted_at, drain, lag, ps_defined, ps_action, ps_failed, ps_sleep, sidecar_first,
     COALESCE(notes, '{}'), traffic, hash
   FROM x WHERE new
   RETURNING 1
@@ -108,7 +111,7 @@ upd AS (
     exited_at = x.exited_at, deleted_at = x.deleted_at,
     drain_seconds = x.drain, endpoint_lag_seconds = x.lag,
     prestop_defined = x.ps_defined, prestop_action = x.ps_action,
-    prestop_failed = x.ps_failed, sidecar_exited_first = x.sidecar_first,
+    prestop_failed = x.ps_failed, prestop_sleep_seconds = x.ps_sleep, sidecar_exited_first = x.sidecar_first,
     notes = COALESCE(x.notes, '{}'), traffic = x.traffic, content_hash = x.hash,
     updated_at = now()
   FROM x
@@ -116,10 +119,10 @@ upd AS (
   RETURNING t.id, x.c, x.e
 ),
 c_new AS (
-  INSERT INTO termination_containers (termination_id, ordinal, name, sidecar, exit_code, reason, finished_at, outcome)
-  SELECT x.id, c.i - 1, c.n, c.s, c.x, c.r, c.f, c.o
-  FROM x CROSS JOIN LATERAL ROWS FROM (json_to_recordset(x.c) AS (n text, s bool, x int, r text, f timestamptz, o text))
-    WITH ORDINALITY AS c(n, s, x, r, f, o, i)
+  INSERT INTO termination_containers (termination_id, ordinal, name, sidecar, exit_code, reason, finished_at, outcome, image, command, args, stop_signal)
+  SELECT x.id, c.i - 1, c.n, c.s, c.x, c.r, c.f, c.o, c.im, c.cm, c.ag, c.ss
+  FROM x CROSS JOIN LATERAL ROWS FROM (json_to_recordset(x.c) AS (n text, s bool, x int, r text, f timestamptz, o text, im text, cm jsonb, ag jsonb, ss text))
+    WITH ORDINALITY AS c(n, s, x, r, f, o, im, cm, ag, ss, i)
   WHERE x.new
 ),
 e_new AS (
@@ -130,13 +133,14 @@ e_new AS (
   WHERE x.new
 ),
 c_upd AS (
-  INSERT INTO termination_containers AS tc (termination_id, ordinal, name, sidecar, exit_code, reason, finished_at, outcome)
-  SELECT u.id, c.i - 1, c.n, c.s, c.x, c.r, c.f, c.o
-  FROM upd u CROSS JOIN LATERAL ROWS FROM (json_to_recordset(u.c) AS (n text, s bool, x int, r text, f timestamptz, o text))
-    WITH ORDINALITY AS c(n, s, x, r, f, o, i)
+  INSERT INTO termination_containers AS tc (termination_id, ordinal, name, sidecar, exit_code, reason, finished_at, outcome, image, command, args, stop_signal)
+  SELECT u.id, c.i - 1, c.n, c.s, c.x, c.r, c.f, c.o, c.im, c.cm, c.ag, c.ss
+  FROM upd u CROSS JOIN LATERAL ROWS FROM (json_to_recordset(u.c) AS (n text, s bool, x int, r text, f timestamptz, o text, im text, cm jsonb, ag jsonb, ss text))
+    WITH ORDINALITY AS c(n, s, x, r, f, o, im, cm, ag, ss, i)
   ON CONFLICT (termination_id, ordinal) DO UPDATE SET
     name = excluded.name, sidecar = excluded.sidecar, exit_code = excluded.exit_code,
-    reason = excluded.reason, finished_at = excluded.finished_at, outcome = excluded.outcome
+    reason = excluded.reason, finished_at = excluded.finished_at, outcome = excluded.outcome,
+    image = excluded.image, command = excluded.command, args = excluded.args, stop_signal = excluded.stop_signal
 ),
 e_upd AS (
   INSERT INTO termination_events AS te (termination_id, ordinal, reason, type, message, at, count)
@@ -223,7 +227,7 @@ function hasNul(r: TerminationRecord): boolean {
   const has = (v: string | null) => v !== null && v.includes("\0");
   if ([r.podUid, r.cluster, r.namespace, r.pod, r.node, r.workload.kind, r.workload.name, r.revision].some(has)) return true;
   if (r.notes.some(has)) return true;
-  if (r.containers.some((c) => has(c.name) || has(c.reason))) return true;
+  if (r.containers.some((c) => has(c.name) || has(c.reason) || has(c.image) || has(c.stopSignal) || [...(c.command ?? []), ...(c.args ?? [])].some(has))) return true;
   return r.events.some((e) => has(e.reason) || has(e.type) || has(e.message));
 }
 

@@ -72,6 +72,10 @@ export function containerExit(view: ContainerView, deadlineAt: number | null): C
     reason: t?.reason ?? null,
     finishedAt: formatTime(parseTime(t?.finishedAt)),
     outcome: containerOutcome(view.status, deadlineAt),
+    image: view.spec?.image ?? null,
+    command: view.spec?.command ?? null,
+    args: view.spec?.args ?? null,
+    stopSignal: view.spec?.lifecycle?.stopSignal ?? null,
   };
 }
 
@@ -96,12 +100,27 @@ export function preStopOf(views: readonly ContainerView[]): PreStopSpec {
     if (v.sidecar) continue;
     const h = v.spec?.lifecycle?.preStop;
     if (!h) continue;
-    if (h.exec != null) return { defined: true, action: "exec", sleepSeconds: null };
+    if (h.exec != null) return { defined: true, action: "exec", sleepSeconds: execSleepSeconds(h.exec.command ?? []) };
     if (h.httpGet != null) return { defined: true, action: "httpGet", sleepSeconds: null };
     if (h.sleep != null) return { defined: true, action: "sleep", sleepSeconds: h.sleep.seconds ?? null };
     if (h.tcpSocket != null) return { defined: true, action: "tcpSocket", sleepSeconds: null };
   }
   return { defined: false, action: null, sleepSeconds: null };
+}
+
+const SHELLS = new Set(["sh", "bash", "ash", "dash"]);
+const SLEEP_ARG = /^\d+(\.\d+)?$/;
+const basename = (p: string) => p.slice(p.lastIndexOf("/") + 1);
+
+/** N of an exec hook that is a plain `sleep N`, directly or as `sh -c "sleep N"`; else null. */
+export function execSleepSeconds(command: readonly string[]): number | null {
+  const [bin, ...rest] = command;
+  if (bin === undefined) return null;
+  if (SHELLS.has(basename(bin)) && rest.length === 2 && rest[0] === "-c") {
+    return execSleepSeconds((rest[1] ?? "").trim().split(/\s+/));
+  }
+  if (basename(bin) === "sleep" && rest.length === 1 && SLEEP_ARG.test(rest[0] ?? "")) return Number(rest[0]);
+  return null;
 }
 
 export function disruptionTarget(pod: Pod): PodCondition | null {

@@ -117,7 +117,12 @@ export function buildRecord(entry: Entry, cluster: string, late: LateOwnerEviden
     deletedAt: formatTime(entry.deletedAt),
     drainSeconds: seconds(requestAt, exitedAt),
     endpointLagSeconds: seconds(requestAt, endpointsUnreadyAt),
-    preStop: { defined: preStop.defined, action: preStop.action, failed: events.some((e) => e.reason === "FailedPreStopHook") },
+    preStop: {
+      defined: preStop.defined,
+      action: preStop.action,
+      failed: events.some((e) => e.reason === "FailedPreStopHook"),
+      sleepSeconds: preStop.sleepSeconds,
+    },
     sidecarExitedFirst: firstSidecarExit !== null && exitedAt !== null && firstSidecarExit < exitedAt,
     containers,
     events: events.map(

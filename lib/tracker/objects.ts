@@ -30,7 +30,7 @@ const metadataSchema = z.object({
 
 const handlerSchema = z
   .object({
-    exec: z.unknown().optional(),
+    exec: z.object({ command: z.array(z.string()).nullish() }).nullish(),
     httpGet: z.unknown().optional(),
     sleep: z.object({ seconds: z.number().nullish() }).nullish(),
     tcpSocket: z.unknown().optional(),
@@ -39,8 +39,11 @@ const handlerSchema = z
 
 const containerSpecSchema = z.object({
   name: z.string(),
+  image: str,
+  command: z.array(z.string()).nullish(),
+  args: z.array(z.string()).nullish(),
   restartPolicy: str,
-  lifecycle: z.object({ preStop: handlerSchema }).nullish(),
+  lifecycle: z.object({ preStop: handlerSchema, stopSignal: str }).nullish(),
 });
 
 const terminatedSchema = z.object({

@@ -34,6 +34,13 @@ export const containerExitSchema = z.object({
   reason: z.string().nullable(),
   finishedAt: time,
   outcome: outcomeSchema,
+  // Additions to contract section 3 (ARCHITECTURE.md, "Record additions"): what the container's
+  // spec said, for recommendations; null when the pod was seen without its spec.
+  image: z.string().nullable().default(null),
+  command: z.array(z.string()).nullable().default(null),
+  args: z.array(z.string()).nullable().default(null),
+  /** `lifecycle.stopSignal` (Kubernetes 1.33+), null when unset: the image's STOPSIGNAL applies. */
+  stopSignal: z.string().nullable().default(null),
 });
 
 export const recordEventSchema = z.object({
@@ -78,6 +85,7 @@ export const terminationRecordSchema = z.object({
     defined: z.boolean(),
     action: z.enum(PRESTOP_ACTIONS).nullable(),
     failed: z.boolean(),
+    sleepSeconds: z.number().nullable().default(null),
   }),
   sidecarExitedFirst: z.boolean(),
   containers: z.array(containerExitSchema),

@@ -101,6 +101,11 @@ describe("recordTerminations + getTermination", () => {
     expect(await recordTerminations(store, [other])).toEqual({ written: 1 });
     expect(await getTermination(other.podUid, "eu-west", store)).toStrictEqual(other);
     expect(await getTermination(other.podUid, "default", store)).toStrictEqual(sigkillRecord());
+    // In several clusters and no cluster named: a 400 naming `cluster` (contract section 4).
+    await expect(getTermination(other.podUid, undefined, store)).rejects.toMatchObject({
+      code: "bad_request",
+      message: expect.stringContaining('"cluster"'),
+    });
     expect(await countTerminations({}, store)).toBe(4);
     expect(await countTerminations({ cluster: "eu-west" }, store)).toBe(1);
     const page = await findTerminations({ workload: { kind: "Deployment", name: "checkout" } }, store);
@@ -171,7 +176,7 @@ describe("findTerminations", () => {
     await done?.();
   });
 
-  /** The order findTerminations promises: deleteRequestedAt desc (unknown last), then podUid. */
+  /** The order findTerminations promises: deleteRequestedAt desc (unknown last), then pod, then podUid. */
   function expected(filter: (r: TerminationRecord) => boolean): string[] {
     return all
       .filter(filter)
@@ -182,6 +187,7 @@ describe("findTerminations", () => {
           if (db === null) return -1;
           return da < db ? 1 : -1;
         }
+        if (a.pod !== b.pod) return a.pod < b.pod ? -1 : 1;
         if (a.podUid !== b.podUid) return a.podUid < b.podUid ? -1 : 1;
         return 0; // same podUid only across clusters: insertion order, checked separately
       })
@@ -195,23 +201,23 @@ describe("findTerminations", () => {
       const page = await findTerminations({ ...query, cursor }, s);
       out.push(...page.items);
       if (page.nextCursor === null) return out;
-      expect(page.items.length).toBe(query?.limit ?? 50);
+      expect(page.items.length).toBe(query?.limit ?? 100);
       cursor = page.nextCursor;
     }
     throw new Error("pagination does not end");
   }
 
-  it("default page: 50 newest first, records exactly as written", async () => {
+  it("default page: 100 newest first, records exactly as written", async () => {
     const page = await findTerminations({}, s);
-    expect(page.items).toHaveLength(50);
+    expect(page.items).toHaveLength(100);
     expect(page.nextCursor).toEqual(expect.any(String));
     const byKey = new Map(all.map((r) => [`${r.cluster}/${r.podUid}`, r]));
     for (const r of page.items) expect(r).toStrictEqual(byKey.get(`${r.cluster}/${r.podUid}`));
-    expect(page.items.map((r) => `${r.cluster}/${r.podUid}`)).toEqual(expected(() => true).slice(0, 50));
+    expect(page.items.map((r) => `${r.cluster}/${r.podUid}`)).toEqual(expected(() => true).slice(0, 100));
   });
 
   it("cursor pagination covers every row exactly once, in order", async () => {
-    for (const limit of [1, 7, 50, 500]) {
+    for (const limit of [1, 7, 50, 1000]) {
       const got = await walk({ limit: limit === 1 ? 1 : limit });
       if (limit === 1) {
         expect(got).toHaveLength(all.length);
@@ -223,10 +229,13 @@ describe("findTerminations", () => {
     }
   }, 120_000);
 
-  it("limit is capped at 500 and must be positive", async () => {
-    const many = await findTerminations({ limit: 10_000 }, s);
-    expect(many.items).toHaveLength(all.length > 500 ? 500 : all.length);
-    await expect(findTerminations({ limit: 0 }, s)).rejects.toMatchObject({ code: "bad_request", message: expect.stringContaining('"limit"') });
+  it("limit is 1 to 1000", async () => {
+    const many = await findTerminations({ limit: 1000 }, s);
+    expect(many.items).toHaveLength(all.length);
+    expect(many.nextCursor).toBeNull();
+    for (const limit of [0, 1001, 2.5, -1]) {
+      await expect(findTerminations({ limit }, s)).rejects.toMatchObject({ code: "bad_request", message: expect.stringContaining('"limit"') });
+    }
     await expect(findTerminations({ cursor: "garbage" }, s)).rejects.toMatchObject({ code: "bad_request", message: expect.stringContaining('"cursor"') });
   });
 
@@ -254,11 +263,11 @@ describe("findTerminations", () => {
     }
   });
 
-  it("since (inclusive) and until (exclusive) bound deleteRequestedAt", async () => {
+  it("since and until (both inclusive) bound deleteRequestedAt", async () => {
     const since = new Date("2026-03-01T00:00:10.000Z");
     const until = new Date("2026-03-01T00:00:30.007Z");
     const inRange = (r: TerminationRecord) =>
-      r.deleteRequestedAt !== null && r.deleteRequestedAt >= since.toISOString() && r.deleteRequestedAt < until.toISOString();
+      r.deleteRequestedAt !== null && r.deleteRequestedAt >= since.toISOString() && r.deleteRequestedAt <= until.toISOString();
     const got = await walk({ since, until, limit: 10 });
     expect(got.map((r) => `${r.cluster}/${r.podUid}`)).toEqual(expected(inRange));
     expect(got.length).toBeGreaterThan(20);
@@ -268,8 +277,12 @@ describe("findTerminations", () => {
     );
     const onlyUntil = await walk({ until: since, limit: 100 });
     expect(onlyUntil.map((r) => `${r.cluster}/${r.podUid}`)).toEqual(
-      expected((r) => r.deleteRequestedAt !== null && r.deleteRequestedAt < since.toISOString()),
+      expected((r) => r.deleteRequestedAt !== null && r.deleteRequestedAt <= since.toISOString()),
     );
+    // Both ends are hit exactly by some records.
+    expect(got.some((r) => r.deleteRequestedAt === since.toISOString())).toBe(true);
+    expect(got.some((r) => r.deleteRequestedAt === until.toISOString())).toBe(true);
+    await expect(findTerminations({ since: until, until: since }, s)).rejects.toMatchObject({ code: "bad_request", message: expect.stringContaining('"until"') });
   });
 
   it("records without deleteRequestedAt come last", async () => {

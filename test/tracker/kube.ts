@@ -65,7 +65,7 @@ export interface PodOptions {
   ns?: string;
   owner?: { kind: string; name: string; uid?: string } | null;
   labels?: Record<string, string>;
-  containers?: { name: string; preStop?: Record<string, unknown> }[];
+  containers?: { name: string; preStop?: Record<string, unknown>; spec?: Record<string, unknown> }[];
   sidecars?: string[]; // native sidecars (restartable init containers)
   grace?: number;
   restartPolicy?: string;
@@ -85,7 +85,7 @@ export function pod(o: PodOptions): Obj {
     spec: {
       nodeName: "node-1", restartPolicy: o.restartPolicy ?? "Always", terminationGracePeriodSeconds: o.grace ?? 30,
       initContainers: (o.sidecars ?? []).map((name) => ({ name, restartPolicy: "Always" })),
-      containers: containers.map((c) => ({ name: c.name, ...(c.preStop ? { lifecycle: { preStop: c.preStop } } : {}) })),
+      containers: containers.map((c) => ({ name: c.name, ...c.spec, ...(c.preStop ? { lifecycle: { preStop: c.preStop } } : {}) })),
     },
     status: {
       phase: "Running",

@@ -1,7 +1,8 @@
 // Table-driven tracker tests: a capture in, exact record fields out. Each row is one rule of
 // contract section 3 or one behaviour of shared/reference/kubernetes-termination.md.
 import { describe, expect, it } from "vitest";
-import type { TerminationRecord } from "../../lib/tracker/record";
+import type { z } from "zod";
+import type { terminationRecordSchema } from "../../lib/tracker/record";
 import { Capture, T0, daemonSet, deleting, deployment, event, finalDelete, job, ms, one, pod, replicaSet, run, s, slice, statefulSet, terminated, withStates } from "./kube";
 
 const web = () => pod({ name: "web-abc12-x1", owner: { kind: "ReplicaSet", name: "web-abc12" }, labels: { "pod-template-hash": "abc12" } });
@@ -13,7 +14,8 @@ const clean = { app: terminated(0, "Completed", 9) };
 interface Row {
   name: string;
   capture: () => Capture;
-  expect: Partial<TerminationRecord> & Record<string, unknown>;
+  /** Fields the record must have (containers: each listed field of each container). */
+  expect: Partial<z.input<typeof terminationRecordSchema>> & Record<string, unknown>;
 }
 
 const rows: Row[] = [
@@ -314,7 +316,37 @@ const rows: Row[] = [
         .graceful(p, { request: 0, grace: 30, exit: clean, finished: 9 })
         .add(9.5, "ADDED", event(p, "FailedPreStopHook", "PreStopHook failed", 2, { type: "Warning", container: "app" }));
     },
-    expect: { preStop: { defined: true, action: "exec", failed: true } },
+    expect: { preStop: { defined: true, action: "exec", failed: true, sleepSeconds: null } },
+  },
+  {
+    name: "preStop exec of a plain sleep (through sh -c): sleepSeconds; the container's image, command and args are kept",
+    capture: () => {
+      const p = pod({
+        name: "web-abc12-x1",
+        owner: { kind: "ReplicaSet", name: "web-abc12" },
+        containers: [{
+          name: "app",
+          preStop: { exec: { command: ["/bin/sh", "-c", "sleep 7"] } },
+          spec: { image: "nginx:1.27", command: ["sh", "-c"], args: ["nginx -g 'daemon off;'"] },
+        }],
+      });
+      return owners(new Capture()).graceful(p, { request: 0, grace: 30, exit: clean, finished: 9 });
+    },
+    expect: {
+      preStop: { defined: true, action: "exec", failed: false, sleepSeconds: 7 },
+      containers: [{ name: "app", sidecar: false, exitCode: 0, reason: "Completed", finishedAt: ms(9), outcome: "clean", image: "nginx:1.27", command: ["sh", "-c"], args: ["nginx -g 'daemon off;'"], stopSignal: null }],
+    },
+  },
+  {
+    name: "stopSignal from lifecycle; a container without spec fields has nulls",
+    capture: () => {
+      const p = pod({ name: "web-abc12-x1", owner: { kind: "ReplicaSet", name: "web-abc12" }, containers: [{ name: "app", spec: { lifecycle: { stopSignal: "SIGQUIT" } } }] });
+      return owners(new Capture()).graceful(p, { request: 0, grace: 30, exit: clean, finished: 9 });
+    },
+    expect: {
+      preStop: { defined: false, action: null, failed: false, sleepSeconds: null },
+      containers: [{ name: "app", sidecar: false, exitCode: 0, reason: "Completed", finishedAt: ms(9), outcome: "clean", image: null, command: null, args: null, stopSignal: "SIGQUIT" }],
+    },
   },
   {
     name: "preStop sleep as long as the grace period overruns it",
@@ -322,7 +354,7 @@ const rows: Row[] = [
       const p = pod({ name: "web-abc12-x1", owner: { kind: "ReplicaSet", name: "web-abc12" }, containers: [{ name: "app", preStop: { sleep: { seconds: 30 } } }] });
       return owners(new Capture()).graceful(p, { request: 0, grace: 30, exit: { app: terminated(137, "Error", 32) }, phase: "Failed", finished: 32 });
     },
-    expect: { preStop: { defined: true, action: "sleep", failed: false }, notes: ["prestop-overran-grace"], outcome: "sigkill" },
+    expect: { preStop: { defined: true, action: "sleep", failed: false, sleepSeconds: 30 }, notes: ["prestop-overran-grace"], outcome: "sigkill" },
   },
   {
     name: "a second delete with a shorter grace: first observation kept, deadline-rewritten noted",

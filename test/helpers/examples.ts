@@ -1,0 +1,46 @@
+// The contract's examples (../shared/examples) are compared key by key: every key an example has
+// must match exactly; keys the record has beyond them must be documented additions (contract:
+// add fields, never change existing ones).
+import path from "node:path";
+import { sharedDocsDir } from "./shared-docs.ts";
+
+export const examplesDir = (): string => path.join(sharedDocsDir(), "examples");
+
+/** Key paths (`containers[].image`) the record carries beyond contract section 3's example files. */
+export const RECORD_ADDITIONS = new Set([
+  "preStop.sleepSeconds",
+  "containers[].image",
+  "containers[].command",
+  "containers[].args",
+  "containers[].stopSignal",
+]);
+
+/** `projectOnto` for a list of records: key paths are relative to one record. */
+export function projectRecords(expected: unknown[], actual: unknown[]): { value: unknown; extra: Set<string> } {
+  const extra = new Set<string>();
+  return { value: actual.map((a, i) => projectOnto(expected[i], a, "", extra).value), extra };
+}
+
+/**
+ * `actual` restricted to the shape of `expected` (object keys that `expected` has, arrays element
+ * by element), and the key paths of `actual` that `expected` lacks.
+ */
+export function projectOnto(expected: unknown, actual: unknown, at = "", extra: Set<string> = new Set()): { value: unknown; extra: Set<string> } {
+  if (Array.isArray(expected) && Array.isArray(actual)) {
+    return { value: actual.map((a, i) => projectOnto(expected[i], a, `${at}[]`, extra).value), extra };
+  }
+  if (isObject(expected) && isObject(actual)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(actual)) {
+      const p = at === "" ? k : `${at}.${k}`;
+      if (k in expected) out[k] = projectOnto(expected[k], v, p, extra).value;
+      else extra.add(p);
+    }
+    return { value: out, extra };
+  }
+  return { value: actual, extra };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
