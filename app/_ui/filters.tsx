@@ -58,7 +58,7 @@ export function Filters({
         </label>
         <label>
           to (empty: now)
-          <input name="until" defaultValue={range.untilParam} placeholder="2026-03-02T18:00Z" size={20} />
+          <input name="until" defaultValue={range.untilParam} placeholder="now" size={20} />
         </label>
         {fields.cluster ? <TextFilter name="cluster" label="cluster" search={search} options={options.clusters} /> : null}
         {fields.namespace ? <TextFilter name="namespace" label="namespace" search={search} options={options.namespaces} /> : null}

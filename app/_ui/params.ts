@@ -77,6 +77,11 @@ export function parseRange(search: Search, now: number, fallback: RangePreset = 
   return { since, until, preset, sinceParam, untilParam, label, ms: end - since.getTime() };
 }
 
+/** The range as the API's since/until: a preset as written, absolute times as RFC 3339. */
+export function rangeParams(range: Range): { since: string; until?: string } {
+  return { since: range.preset ?? range.since.toISOString(), until: range.until?.toISOString() };
+}
+
 function fmt(d: Date): string {
   return d.toISOString().slice(0, 16).replace("T", " ") + "Z";
 }

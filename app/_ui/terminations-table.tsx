@@ -126,12 +126,13 @@ export function TerminationsTable({
   );
 }
 
-/** The API URL for the same rows as CSV (the API takes the same parameter names). */
-export function csvHref(search: Search, sinceDefault: string, extra: Record<string, string | undefined> = {}): string {
+/** The API URL for the same rows as CSV: the filters by the API's names, the range normalized
+ * (a preset as written, an absolute time as RFC 3339, which the API requires). */
+export function csvHref(filters: Search, range: { since: string; until?: string }): string {
   return href("/api/v1/terminations", {}, {
-    ...Object.fromEntries(["cluster", "namespace", "kind", "workload", "outcome", "cause", "until"].map((k) => [k, listParam(search, k)])),
-    since: listParam(search, "since") ?? sinceDefault,
-    ...extra,
+    ...Object.fromEntries(["cluster", "namespace", "kind", "workload", "outcome", "cause"].map((k) => [k, listParam(filters, k)])),
+    since: range.since,
+    until: range.until,
     format: "csv",
   });
 }

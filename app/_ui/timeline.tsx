@@ -29,12 +29,6 @@ interface Span {
   to: number;
 }
 
-/** A preStop sleep's length, when the record carries one (contract §3 `preStop.sleepSeconds`). */
-function sleepSecondsOf(preStop: TerminationRecord["preStop"]): number | null {
-  const v: unknown = (preStop as Record<string, unknown>).sleepSeconds;
-  return typeof v === "number" ? v : null;
-}
-
 export function Timeline({ r }: { r: TerminationRecord }) {
   const known = [
     r.deleteRequestedAt,
@@ -68,7 +62,7 @@ export function Timeline({ r }: { r: TerminationRecord }) {
   const killing = off(r.killingAt);
   const unready = off(r.endpointsUnreadyAt);
   const deleted = off(r.deletedAt);
-  const sleep = sleepSecondsOf(r.preStop);
+  const sleep = r.preStop.sleepSeconds;
   const at = (s: number | null, iso: string | null): string => (s === null ? "—" : `${signedSeconds(s)} · ${utcTimeMs(iso)}`);
 
   const Deadline = () => (deadline === null ? null : <span className="tl-deadline" style={{ left: pos(deadline) }} aria-hidden="true" />);

@@ -5,7 +5,7 @@ import { load } from "../../lib/errors.ts";
 import { countTerminations, findTerminations, type FindTerminationsQuery } from "../../lib/store/queries.ts";
 import { Filters } from "../_ui/filters.tsx";
 import { count } from "../_ui/format.ts";
-import { href, one, ParamError, parseCauses, parseOutcomes, parseRange, type Search } from "../_ui/params.ts";
+import { href, one, ParamError, parseCauses, parseOutcomes, parseRange, rangeParams, type Search } from "../_ui/params.ts";
 import { Empty, LoadError, PageHead } from "../_ui/parts.tsx";
 import { csvHref, TerminationsTable } from "../_ui/terminations-table.tsx";
 
@@ -17,11 +17,11 @@ function pageSize(search: Search): number {
   const v = one(search, "limit");
   if (v === undefined) return PAGE_SIZE;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 500) throw new ParamError("limit", "must be a whole number from 1 to 500");
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new ParamError("limit", "must be a whole number from 1 to 1000");
   return n;
 }
 
-/** `Deployment/checkout` or `checkout` → the API's kind and workload parameters. */
+/** `Deployment/checkout` (as the UI labels workloads) or `checkout` → the API's kind and workload. */
 function splitWorkload(search: Search): { kind?: string; name?: string } {
   const w = one(search, "workload");
   const kind = one(search, "kind");
@@ -46,7 +46,8 @@ export default async function TerminationsPage({ searchParams }: { searchParams:
     query = {
       cluster: one(search, "cluster"),
       namespace: one(search, "namespace"),
-      workload: wl.name !== undefined ? { kind: wl.kind, name: wl.name } : undefined,
+      kind: wl.kind,
+      workload: wl.name !== undefined ? { name: wl.name } : undefined,
       outcome: outcomes.length ? outcomes : undefined,
       cause: causes.length ? causes : undefined,
       since: range.since,
@@ -67,7 +68,7 @@ export default async function TerminationsPage({ searchParams }: { searchParams:
   const { cursor: _cursor, limit: _limit, ...filter } = query;
   const [page, total] = await Promise.all([load(findTerminations(query)), load(countTerminations(filter))]);
   const wl = splitWorkload(search);
-  const csv = csvHref({ ...search, kind: wl.kind, workload: wl.name }, range.sinceParam || (range.preset ?? "24h"));
+  const csv = csvHref({ ...search, kind: wl.kind, workload: wl.name }, rangeParams(range));
 
   return (
     <>
@@ -82,7 +83,7 @@ export default async function TerminationsPage({ searchParams }: { searchParams:
           ) : null}
         </span>
       </PageHead>
-      <Filters path={path} search={search} range={range} outcomes={outcomes} fields={{ cluster: true, namespace: true, workload: true, cause: true, outcome: true }} />
+      <Filters path={path} search={search} range={range} outcomes={outcomes} fields={{ cluster: true, namespace: true, kind: true, workload: true, cause: true, outcome: true }} />
       {!page.ok ? (
         <LoadError error={page.error} resetHref={path} />
       ) : page.value.items.length === 0 ? (

@@ -5,15 +5,14 @@ import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import { load } from "../../../../lib/errors.ts";
 import { metricsSourceInfo } from "../../../../lib/source-info.ts";
-import { getTermination } from "../../../../lib/store/queries.ts";
-import { findSiblingTerminations } from "../../../_ui/interim.ts";
+import { findSiblingTerminations, getTermination } from "../../../../lib/store/queries.ts";
 import type { TerminationRecord } from "../../../../lib/tracker/record.ts";
 import { count, rate, seconds, signedSeconds, offsetSeconds, span, utc, wholeSeconds, percent } from "../../../_ui/format.ts";
 import { NoteText } from "../../../_ui/notes.tsx";
 import { OutcomeBadge, OUTCOME_MEANING } from "../../../_ui/outcome.tsx";
 import { href, workloadHref } from "../../../_ui/params.ts";
 import { LoadError, PageHead, Tiles, Time, type TileProps } from "../../../_ui/parts.tsx";
-import { TerminationsTable, workloadLabel } from "../../../_ui/terminations-table.tsx";
+import { csvHref, TerminationsTable, workloadLabel } from "../../../_ui/terminations-table.tsx";
 import { Timeline } from "../../../_ui/timeline.tsx";
 
 type Params = { cluster: string; podUid: string };
@@ -124,7 +123,7 @@ export default async function TerminationPage({ params }: { params: Promise<Para
     ["Killing event", r.killingAt ? `${utcMs(r.killingAt)} (${signedSeconds(offsetSeconds(r.killingAt, r.deleteRequestedAt))})` : "—"],
     ["last main exit", r.exitedAt ? `${utcMs(r.exitedAt)} (${signedSeconds(r.drainSeconds)})` : "—"],
     ["deleted", r.deletedAt ? `${utcMs(r.deletedAt)} (${signedSeconds(offsetSeconds(r.deletedAt, r.deleteRequestedAt))})` : "—"],
-    ["preStop", r.preStop.defined ? `${r.preStop.action ?? "defined"}${r.preStop.failed ? " · FAILED (FailedPreStopHook)" : ""}` : "none"],
+    ["preStop", r.preStop.defined ? `${r.preStop.action ?? "defined"}${r.preStop.sleepSeconds !== null ? ` ${r.preStop.sleepSeconds} s` : ""}${r.preStop.failed ? " · FAILED (FailedPreStopHook)" : ""}` : "none"],
     ["sidecar exited first", r.sidecarExitedFirst ? "yes: a sidecar stopped before the app" : "no"],
     ["node", r.node ?? "—"],
     ["revision", r.revision ?? "—"],
@@ -257,7 +256,7 @@ export default async function TerminationPage({ params }: { params: Promise<Para
           No other terminations of this workload around this time. <a href={workloadHref(wl)}>All of the workload&apos;s terminations</a>.
         </p>
       ) : (
-        <TerminationsTable items={siblings.value} now={now} showWorkload={false} csvHref={href("/api/v1/terminations", {}, { cluster: r.cluster, namespace: r.namespace, kind: r.workload.kind, workload: r.workload.name, since: "30d", format: "csv" })} />
+        <TerminationsTable items={siblings.value} now={now} showWorkload={false} csvHref={csvHref({ cluster: r.cluster, namespace: r.namespace, kind: r.workload.kind, workload: r.workload.name }, { since: "30d" })} />
       )}
     </>
   );
