@@ -18,6 +18,8 @@ export interface FilterOptions {
   namespaces?: readonly string[];
 }
 
+const FILTER_KEYS = ["cluster", "namespace", "kind", "workload", "outcome", "cause"] as const;
+
 /** Parameters the form does not show but must keep (sort order). */
 const KEEP = ["sort", "dir"];
 
@@ -37,21 +39,27 @@ export function Filters({
   outcomes?: readonly Outcome[];
 }) {
   const cause = one(search, "cause") ?? "";
+  // On narrow screens the form folds behind a "Filters" toggle (CSS only), open when any is set.
+  const active = FILTER_KEYS.filter((k) => (fields as Record<string, boolean | undefined>)[k] && one(search, k) !== undefined).length + (range.preset ? 0 : 1);
   return (
-    <>
-      <form className="filters" method="get" action={path} role="search" aria-label="Filters">
-        <div className="filter-group">
-          <span className="label" id="range-label">
-            Range
-          </span>
-          <div className="presets" role="group" aria-labelledby="range-label">
-            {RANGE_PRESETS.map((p) => (
-              <a key={p} href={href(path, search, { since: p, until: undefined, cursor: undefined })} aria-current={range.preset === p ? "true" : undefined}>
-                {p}
-              </a>
-            ))}
-          </div>
+    <div className="filterbar">
+      <div className="filter-group">
+        <span className="label" id="range-label">
+          Range
+        </span>
+        <div className="presets" role="group" aria-labelledby="range-label">
+          {RANGE_PRESETS.map((p) => (
+            <a key={p} href={href(path, search, { since: p, until: undefined, cursor: undefined })} aria-current={range.preset === p ? "true" : undefined}>
+              {p}
+            </a>
+          ))}
         </div>
+      </div>
+      <input type="checkbox" id="filters-toggle" className="filters-toggle sr-only" defaultChecked={active > 0} aria-label="show filters" />
+      <label htmlFor="filters-toggle" className="button filters-toggle-label" aria-hidden="true">
+        Filters{active > 0 ? ` · ${active}` : ""}
+      </label>
+      <form className="filters" method="get" action={path} role="search" aria-label="Filters">
         <label>
           from (UTC, or back from now)
           <input name="since" defaultValue={range.sinceParam || (range.preset ?? "")} placeholder="2026-03-02T14:00Z or 6h" size={20} />
@@ -78,15 +86,19 @@ export function Filters({
           </label>
         ) : null}
         {fields.outcome ? (
-          <fieldset className="outcome-checks">
-            <legend>outcome (none checked: all)</legend>
-            {OUTCOME_ORDER.map((o) => (
-              <label key={o} title={OUTCOME_MEANING[o]}>
-                <input type="checkbox" name="outcome" value={o} defaultChecked={outcomes.includes(o)} />
-                <span className={`badge o-${o}`}>{o}</span>
-              </label>
-            ))}
-          </fieldset>
+          <div className="filter-group" role="group" aria-labelledby="outcome-label">
+            <span className="label" id="outcome-label" title="none checked: every outcome">
+              outcome (none: all)
+            </span>
+            <div className="outcome-checks">
+              {OUTCOME_ORDER.map((o) => (
+                <label key={o} title={OUTCOME_MEANING[o]}>
+                  <input type="checkbox" name="outcome" value={o} defaultChecked={outcomes.includes(o)} />
+                  <span className={`badge o-${o}`}>{o}</span>
+                </label>
+              ))}
+            </div>
+          </div>
         ) : null}
         {KEEP.filter((k) => one(search, k) !== undefined).map((k) => (
           <input key={k} type="hidden" name={k} value={list(search, k).join(",")} />
@@ -96,7 +108,7 @@ export function Filters({
           Reset
         </a>
       </form>
-    </>
+    </div>
   );
 }
 

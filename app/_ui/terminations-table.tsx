@@ -41,6 +41,7 @@ export function TerminationsTable({
   firstHref,
   csvHref,
   total,
+  order = "newest first",
 }: {
   items: TerminationRecord[];
   now: number;
@@ -49,14 +50,16 @@ export function TerminationsTable({
   nextHref?: string;
   /** Back to the newest page, when this is not it. */
   firstHref?: string;
-  csvHref: string;
+  /** Absent: no CSV link (a list the API cannot reproduce). */
+  csvHref?: string;
   total?: number;
+  order?: string;
 }) {
   return (
     <>
       <OutcomeLegend />
       <div className="table-wrap">
-        <table data-testid="terminations">
+        <table data-testid="terminations" className="cards">
           <thead>
             <tr>
               <th>Delete requested (UTC)</th>
@@ -90,15 +93,19 @@ export function TerminationsTable({
                     {r.revision !== null ? ` · rev ${r.revision}` : ""}
                   </span>
                 </td>
-                <td className="nowrap">{r.cause}</td>
+                <td className="nowrap" data-label="cause">
+                  {r.cause}
+                </td>
                 <td>
                   <OutcomeBadge outcome={r.outcome} />
                 </td>
-                <td className="num">
+                <td className="num" data-label="drain">
                   <DrainVsGrace drain={r.drainSeconds} grace={r.gracePeriodSeconds} />
                 </td>
-                <td className="num">{seconds(r.endpointLagSeconds)}</td>
-                <td className="num">
+                <td className="num" data-label="lag">
+                  {seconds(r.endpointLagSeconds)}
+                </td>
+                <td className="num" data-label="5xx">
                   <FiveXX r={r} />
                 </td>
                 <td className="nowrap muted">{r.notes.join(", ")}</td>
@@ -109,7 +116,7 @@ export function TerminationsTable({
       </div>
       <div className="pager">
         <span>
-          {count(items.length)} shown{total !== undefined ? ` of ${count(total)}` : ""} · newest first
+          {count(items.length)} shown{total !== undefined ? ` of ${count(total)}` : ""} · {order}
         </span>
         {firstHref ? <a href={firstHref}>← newest</a> : null}
         {nextHref ? (
@@ -118,9 +125,11 @@ export function TerminationsTable({
           </a>
         ) : null}
         <span className="spacer" />
-        <a href={csvHref} data-testid="csv">
-          CSV of all matching rows
-        </a>
+        {csvHref ? (
+          <a href={csvHref} data-testid="csv">
+            CSV of all matching rows
+          </a>
+        ) : null}
       </div>
     </>
   );

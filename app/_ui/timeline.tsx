@@ -63,7 +63,8 @@ export function Timeline({ r }: { r: TerminationRecord }) {
   const unready = off(r.endpointsUnreadyAt);
   const deleted = off(r.deletedAt);
   const sleep = r.preStop.sleepSeconds;
-  const at = (s: number | null, iso: string | null): string => (s === null ? "—" : `${signedSeconds(s)} · ${utcTimeMs(iso)}`);
+  // Offsets only: the facts below list the absolute times (and each mark's title has it).
+  const at = (s: number | null): string => (s === null ? "—" : signedSeconds(s));
 
   const Deadline = () => (deadline === null ? null : <span className="tl-deadline" style={{ left: pos(deadline) }} aria-hidden="true" />);
 
@@ -72,7 +73,7 @@ export function Timeline({ r }: { r: TerminationRecord }) {
   rows.push({
     key: "pod",
     label: "pod",
-    value: deleted !== null ? `deleted ${at(deleted, r.deletedAt)}` : "deletion not seen",
+    value: deleted !== null ? `deleted ${at(deleted)}` : "deletion not seen",
     title: "delete request → deletion",
     track: (
       <>
@@ -86,7 +87,7 @@ export function Timeline({ r }: { r: TerminationRecord }) {
   rows.push({
     key: "endpoints",
     label: "endpoints ready",
-    value: unready !== null ? `unready ${at(unready, r.endpointsUnreadyAt)}` : "not in any EndpointSlice",
+    value: unready !== null ? `unready ${at(unready)}` : "not in any EndpointSlice",
     title: "the pod still received new connections until its endpoint went unready",
     track:
       unready !== null ? (
@@ -105,7 +106,7 @@ export function Timeline({ r }: { r: TerminationRecord }) {
       value:
         killing === null
           ? "no Killing event"
-          : `${at(killing, r.killingAt)}${r.preStop.failed ? " · preStop failed" : ""}${sleep !== null ? ` · sleep ${secondsNumber(sleep)} s` : ""}`,
+          : `${at(killing)}${r.preStop.failed ? " · preStop failed" : ""}${sleep !== null ? ` · sleep ${secondsNumber(sleep)} s` : ""}`,
       track:
         killing !== null ? (
           <>
@@ -176,7 +177,7 @@ export function Timeline({ r }: { r: TerminationRecord }) {
               </span>
             ))}
           </div>
-          <div className="tl-value">{deadline !== null ? <span style={{ color: "var(--grace)" }}>SIGKILL deadline {at(deadline, r.deadlineAt)}</span> : "no deadline (kubelet-chosen)"}</div>
+          <div className="tl-value">{deadline !== null ? <span style={{ color: "var(--grace)" }}>SIGKILL deadline {at(deadline)}</span> : "no deadline (kubelet-chosen)"}</div>
         </div>
       </div>
       <div className="tl-legend">

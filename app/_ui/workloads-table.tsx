@@ -106,7 +106,7 @@ export function WorkloadsTable({
     <>
       <OutcomeLegend />
       <div className="table-wrap">
-        <table data-testid="workloads">
+        <table data-testid="workloads" className="cards">
           <thead>
             <tr>
               <SortHead label="Workload" k="name" {...head} />
@@ -134,7 +134,7 @@ export function WorkloadsTable({
                       {multiCluster ? ` · ${w.cluster}` : ""}
                     </span>
                   </td>
-                  <td className="num" data-col="terminations">
+                  <td className="num" data-col="terminations" data-label="terminations">
                     {count(w.terminations)}
                   </td>
                   <td className="nowrap">
@@ -143,25 +143,31 @@ export function WorkloadsTable({
                     </span>
                     <OutcomeBar counts={w.outcomes} />
                   </td>
-                  <td className="num">
+                  <td className="num" data-label="p95 drain">
                     <span className={over ? "over" : undefined}>{seconds(w.drainSeconds?.p95 ?? null)}</span>
                     <span className="muted"> / {wholeSeconds(w.gracePeriodSeconds)}</span>
                   </td>
                   {full ? (
-                    <td className="num muted">
+                    <td className="num muted" data-label="p50 · max">
                       {seconds(w.drainSeconds?.p50 ?? null)} · {seconds(w.drainSeconds?.max ?? null)}
                     </td>
                   ) : null}
-                  <td className="num">{seconds(w.endpointLagSeconds?.p95 ?? null)}</td>
-                  {full ? <td className="num">{count(w.requests)}</td> : null}
-                  <td className="num" data-col="5xx">
+                  <td className="num" data-label="p95 lag">
+                    {seconds(w.endpointLagSeconds?.p95 ?? null)}
+                  </td>
+                  {full ? (
+                    <td className="num" data-label="requests">
+                      {count(w.requests)}
+                    </td>
+                  ) : null}
+                  <td className="num" data-col="5xx" data-label="5xx">
                     {w.errors5xx === null ? <span className="faint" title="no traffic data">—</span> : <span className={w.errors5xx > 0 ? "bad-num" : undefined}>{count(w.errors5xx)}</span>}
                   </td>
                   <td className="time">
                     <Time iso={w.lastTerminationAt} now={now} block />
                   </td>
                   {full ? (
-                    <td className="muted">
+                    <td className="muted nowrap">
                       {Object.entries(w.causes)
                         .map(([c, n]) => `${c} ${n}`)
                         .join(" · ")}

@@ -12,7 +12,7 @@ import { NoteText } from "../../../_ui/notes.tsx";
 import { OutcomeBadge, OUTCOME_MEANING } from "../../../_ui/outcome.tsx";
 import { href, workloadHref } from "../../../_ui/params.ts";
 import { LoadError, PageHead, Tiles, Time, type TileProps } from "../../../_ui/parts.tsx";
-import { csvHref, TerminationsTable, workloadLabel } from "../../../_ui/terminations-table.tsx";
+import { TerminationsTable, workloadLabel } from "../../../_ui/terminations-table.tsx";
 import { Timeline } from "../../../_ui/timeline.tsx";
 
 type Params = { cluster: string; podUid: string };
@@ -247,7 +247,11 @@ export default async function TerminationPage({ params }: { params: Promise<Para
       )}
 
       <h2>
-        Same rollout<span className="hint">other terminations of {workloadLabel(r.workload)}{r.revision !== null ? ` revision ${r.revision}` : ""} around this one</span>
+        Same {r.cause === "rollout" ? "rollout" : "batch"}
+        <span className="hint">
+          other {r.cause} terminations of {workloadLabel(r.workload)}
+          {r.revision !== null ? ` revision ${r.revision}` : ""} within an hour of this one
+        </span>
       </h2>
       {!siblings.ok ? (
         <LoadError error={siblings.error} />
@@ -256,7 +260,7 @@ export default async function TerminationPage({ params }: { params: Promise<Para
           No other terminations of this workload around this time. <a href={workloadHref(wl)}>All of the workload&apos;s terminations</a>.
         </p>
       ) : (
-        <TerminationsTable items={siblings.value} now={now} showWorkload={false} csvHref={csvHref({ cluster: r.cluster, namespace: r.namespace, kind: r.workload.kind, workload: r.workload.name }, { since: "30d" })} />
+        <TerminationsTable items={siblings.value} now={now} showWorkload={false} order="oldest first" />
       )}
     </>
   );
