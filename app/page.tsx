@@ -1,11 +1,12 @@
 // Overview: is anything shutting down badly, and where? Four numbers for the range, then every
 // workload with terminations, worst first (failed shutdowns, then count). All state is in the URL.
 import { metricsSourceInfo } from "../lib/source-info.ts";
-import type { WorkloadSummary } from "../lib/store/queries.ts";
+import { load } from "../lib/errors.ts";
+import { countTerminations, type WorkloadSummary } from "../lib/store/queries.ts";
 import { count } from "./_ui/format.ts";
 import { failedCount } from "./_ui/outcome.tsx";
 import { href, type Search } from "./_ui/params.ts";
-import { Empty, LoadError, PageHead, Tiles, type TileProps } from "./_ui/parts.tsx";
+import { Empty, LoadError, NothingRecorded, PageHead, Tiles, type TileProps } from "./_ui/parts.tsx";
 import { WorkloadsTable } from "./_ui/workloads-table.tsx";
 import { loadWorkloadsView, WorkloadFilters } from "./_ui/workloads-view.tsx";
 
@@ -60,6 +61,8 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
     );
   }
   const metricsConfigured = metricsSourceInfo().kind !== "none";
+  // An empty range on an empty store is a different answer: nothing was ever recorded.
+  const everything = view.summaries.ok && view.summaries.value.length === 0 ? await load(countTerminations()) : null;
   const filtered = Object.keys(search).some((k) => !["since", "until", "sort", "dir"].includes(k));
   return (
     <>
@@ -75,7 +78,9 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
       ) : (
         <>
           <Tiles tiles={tiles(view.summaries.value, metricsConfigured, view.range.label)} />
-          {view.summaries.value.length === 0 ? (
+          {everything?.ok && everything.value === 0 ? (
+            <NothingRecorded />
+          ) : view.summaries.value.length === 0 ? (
             <Empty>
               <strong>No terminations {view.range.label}{filtered ? " with these filters" : ""}.</strong> Widen the range (
               <a href={href("/", search, { since: "7d", until: undefined })}>7 d</a>,{" "}
@@ -86,8 +91,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
                   or <a href="/">clear the filters</a>
                 </>
               ) : null}
-              . If drainwatch has never recorded one, check that it is ingesting: <code>/readyz</code> answers 200 and its
-              log says &quot;records written&quot;.
+.
             </Empty>
           ) : (
             <WorkloadsTable

@@ -1,6 +1,7 @@
 // Says where the terminations on the page come from. The sandbox cluster must never be mistaken
 // for a real one: its pods, deletions and exits are simulated.
 import { metricsSourceInfo, sourceInfo } from "../lib/source-info.ts";
+import { openStoreKind } from "../lib/store/queries.ts";
 
 export function SourceBanner() {
   const source = sourceInfo();
@@ -26,9 +27,12 @@ export function SourceLine() {
         ? `cluster ${source.server}`
         : "read-only (no ingest here)";
   const traffic = metrics.kind === "prometheus" ? `metrics: Prometheus (${metrics.source})` : "no metrics source";
+  const kind = openStoreKind();
+  const store = kind === "pglite" ? "embedded database" : kind === "postgres" ? "PostgreSQL" : "store not open";
+  const line = `${data} · ${store} · ${traffic}`;
   return (
-    <span className="source" data-testid="source-line" title={`${data} · ${traffic}`}>
-      {data} · {traffic}
+    <span className="source" data-testid="source-line" title={line}>
+      {line}
     </span>
   );
 }

@@ -101,3 +101,14 @@ export function PageHead({ title, children, crumbs }: { title: ReactNode; childr
     </>
   );
 }
+
+/** The store holds no termination at all: say so, and how they get there. */
+export function NothingRecorded() {
+  return (
+    <div className="notice" data-testid="empty">
+      <strong>No terminations recorded yet.</strong> They appear here once drainwatch observes pods being deleted or
+      evicted (or after <code>drainwatch replay</code> of a capture). If pods have been terminating, check that drainwatch
+      is ingesting: <code>/readyz</code> answers 200 and its log says &quot;records written&quot;.
+    </div>
+  );
+}

@@ -6,7 +6,7 @@ import { countTerminations, findTerminations, type FindTerminationsQuery } from 
 import { Filters } from "../_ui/filters.tsx";
 import { count } from "../_ui/format.ts";
 import { href, one, ParamError, parseCauses, parseOutcomes, parseRange, rangeParams, type Search } from "../_ui/params.ts";
-import { Empty, LoadError, PageHead } from "../_ui/parts.tsx";
+import { Empty, LoadError, NothingRecorded, PageHead } from "../_ui/parts.tsx";
 import { csvHref, TerminationsTable } from "../_ui/terminations-table.tsx";
 
 export const metadata: Metadata = { title: "Terminations" };
@@ -67,6 +67,7 @@ export default async function TerminationsPage({ searchParams }: { searchParams:
 
   const { cursor: _cursor, limit: _limit, ...filter } = query;
   const [page, total] = await Promise.all([load(findTerminations(query)), load(countTerminations(filter))]);
+  const everything = page.ok && page.value.items.length === 0 && !query.cursor ? await load(countTerminations()) : null;
   const wl = splitWorkload(search);
   const csv = csvHref({ ...search, kind: wl.kind, workload: wl.name }, rangeParams(range));
 
@@ -86,6 +87,8 @@ export default async function TerminationsPage({ searchParams }: { searchParams:
       <Filters path={path} search={search} range={range} outcomes={outcomes} fields={{ cluster: true, namespace: true, kind: true, workload: true, cause: true, outcome: true }} />
       {!page.ok ? (
         <LoadError error={page.error} resetHref={path} />
+      ) : everything?.ok && everything.value === 0 ? (
+        <NothingRecorded />
       ) : page.value.items.length === 0 ? (
         <Empty>
           <strong>No terminations match.</strong>{" "}
@@ -98,8 +101,7 @@ export default async function TerminationsPage({ searchParams }: { searchParams:
               Nothing was recorded {range.label}
               {Object.keys(search).some((k) => !["since", "until"].includes(k)) ? " with these filters" : ""}. Widen the
               range (<a href={href(path, search, { since: "30d", until: undefined })}>last 30 d</a>) or{" "}
-              <a href={path}>clear the filters</a>. If nothing shows at all, check that drainwatch is ingesting
-              (<code>/readyz</code>, its log).
+              <a href={path}>clear the filters</a>.
             </>
           )}
         </Empty>

@@ -2,7 +2,9 @@
 // drain, requests, causes) for a platform review. Same URL state as the overview.
 import type { Metadata } from "next";
 import { href, type Search } from "../_ui/params.ts";
-import { Empty, LoadError, PageHead } from "../_ui/parts.tsx";
+import { Empty, LoadError, NothingRecorded, PageHead } from "../_ui/parts.tsx";
+import { load } from "../../lib/errors.ts";
+import { countTerminations } from "../../lib/store/queries.ts";
 import { WorkloadsTable } from "../_ui/workloads-table.tsx";
 import { loadWorkloadsView, WorkloadFilters } from "../_ui/workloads-view.tsx";
 import { count } from "../_ui/format.ts";
@@ -22,6 +24,7 @@ export default async function WorkloadsPage({ searchParams }: { searchParams: Pr
       </>
     );
   }
+  const everything = view.summaries.ok && view.summaries.value.length === 0 ? await load(countTerminations()) : null;
   return (
     <>
       <PageHead title="Workloads">
@@ -33,6 +36,8 @@ export default async function WorkloadsPage({ searchParams }: { searchParams: Pr
       <WorkloadFilters view={view} path={path} search={search} />
       {!view.summaries.ok ? (
         <LoadError error={view.summaries.error} resetHref={path} />
+      ) : everything?.ok && everything.value === 0 ? (
+        <NothingRecorded />
       ) : view.summaries.value.length === 0 ? (
         <Empty>
           <strong>No workload had terminations {view.range.label}.</strong> Widen the range (

@@ -28,10 +28,10 @@ afterAll(async () => {
 });
 
 const PAGES: { name: string; path: string; says: RegExp; testId: string }[] = [
-  { name: "overview-empty", path: "/", says: /No terminations last 24 h\..*Widen the range.*\/readyz/s, testId: "empty" },
-  { name: "workloads-empty", path: "/workloads", says: /No workload had terminations.*Widen the range/s, testId: "empty" },
+  { name: "overview-empty", path: "/", says: /No terminations recorded yet\..*drainwatch replay.*\/readyz/s, testId: "empty" },
+  { name: "workloads-empty", path: "/workloads", says: /No terminations recorded yet\..*\/readyz/s, testId: "empty" },
   { name: "workload-empty", path: "/workloads/prod/shop/Deployment/checkout", says: /No terminations of Deployment\/checkout.*Widen the range/s, testId: "empty" },
-  { name: "terminations-empty", path: "/terminations", says: /No terminations match\..*Widen the range.*ingesting/s, testId: "empty" },
+  { name: "terminations-empty", path: "/terminations", says: /No terminations recorded yet\..*ingesting/s, testId: "empty" },
   { name: "termination-empty", path: "/terminations/prod/u-none", says: /No termination of pod UID u-none.*terminations list/s, testId: "not-found" },
   { name: "live-empty", path: "/live", says: /Live view not available/, testId: "live-unavailable" },
 ];

@@ -93,6 +93,18 @@ describe("overview", () => {
     await staging.close();
   });
 
+  it("takes an absolute range (RFC 3339 or a UTC minute) and says which", async () => {
+    const from = new Date(now - 110 * 60_000).toISOString().slice(0, 16); // 110 min ago, to the minute, no zone: UTC
+    const to = new Date(now - 30 * 60_000).toISOString();
+    const { page, close } = await open(`/?since=${from}&until=${encodeURIComponent(to)}`);
+    expect(await text(page, "range")).toContain(`${from.replace("T", " ")}Z – `);
+    // 110 to 30 min ago: the checkout rollout (45–50 min ago) and one worker pod (70 min ago).
+    expect(await workloadRows(page)).toEqual(["shop/Deployment/checkout", "jobs/Deployment/worker"]);
+    expect(firstLine(await tile(page, "terminations"))).toBe("7");
+    expect(await page.locator(".presets a[aria-current]").count()).toBe(0);
+    await close();
+  });
+
   it("goes overview → workload → termination in two clicks, by keyboard", async () => {
     const { page, close } = await open("/");
     const seen: string[] = [];
@@ -334,6 +346,14 @@ describe("screenshots", () => {
         if (suffix === "390") expect(await overflowsX(page), `${path} at 390 px`).toBe(false);
         await close();
       }
+    }
+    // The dark theme (prefers-color-scheme) of the two densest pages.
+    for (const [name, path] of [["overview", "/"], ["workload", "/workloads/prod/shop/Deployment/checkout"], ["termination", "/terminations/prod/u-checkout-1"]]) {
+      const { page, context } = await newPage(browser, WIDE, "dark");
+      await page.goto(served.base + path, { waitUntil: "load" });
+      await page.waitForTimeout(300);
+      await screenshot(page, `${name}-1440-dark`);
+      await context.close();
     }
   }, 180_000);
 });
