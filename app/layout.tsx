@@ -1,23 +1,36 @@
-import type { Metadata } from "next";
+import type { Metadata, Viewport } from "next";
+import Link from "next/link";
 import type { ReactNode } from "react";
+import { Nav } from "./_ui/nav.tsx";
+import { SourceBanner, SourceLine } from "./source-banner.tsx";
 import "./globals.css";
 
+// Every page reads the store and the process's source at request time.
+export const dynamic = "force-dynamic";
+
 export const metadata: Metadata = {
-  title: "drainwatch",
+  title: { default: "drainwatch", template: "%s · drainwatch" },
   description: "Every Kubernetes pod termination: drain time, SIGKILL after grace, preStop, endpoint lag.",
 };
+
+export const viewport: Viewport = { width: "device-width", initialScale: 1, colorScheme: "light dark" };
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body>
+        <a className="skip" href="#main">
+          Skip to content
+        </a>
         <header className="top">
-          <a href="/" className="brand">
+          <Link href="/" className="brand" prefetch={false}>
             drainwatch
-          </a>
-          <span className="tagline">pod terminations</span>
+          </Link>
+          <Nav />
+          <SourceLine />
         </header>
-        <main>{children}</main>
+        <SourceBanner />
+        <main id="main">{children}</main>
       </body>
     </html>
   );

@@ -1,95 +1,110 @@
-// The termination list: server-rendered on every request, straight from the store's queries.
+// Overview: is anything shutting down badly, and where? Four numbers for the range, then every
+// workload with terminations, worst first (failed shutdowns, then count). All state is in the URL.
+import { metricsSourceInfo } from "../lib/source-info.ts";
 import { load } from "../lib/errors.ts";
-import { sourceInfo, type SourceInfo } from "../lib/source-info.ts";
-import { findTerminations, openStoreKind } from "../lib/store/queries.ts";
-import type { TerminationRecord } from "../lib/tracker/record.ts";
-import { SourceBanner } from "./source-banner.tsx";
+import { countTerminations, type WorkloadSummary } from "../lib/store/queries.ts";
+import { count } from "./_ui/format.ts";
+import { failedCount } from "./_ui/outcome.tsx";
+import { href, type Search } from "./_ui/params.ts";
+import { Empty, LoadError, NothingRecorded, PageHead, Tiles, type TileProps } from "./_ui/parts.tsx";
+import { WorkloadsTable } from "./_ui/workloads-table.tsx";
+import { loadWorkloadsView, WorkloadFilters } from "./_ui/workloads-view.tsx";
 
-export const dynamic = "force-dynamic";
-
-function formatTime(iso: string | null): string {
-  if (!iso) return "—";
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return d.toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "Z");
+function tiles(items: WorkloadSummary[], metricsConfigured: boolean, range: string): TileProps[] {
+  const sum = (f: (w: WorkloadSummary) => number) => items.reduce((s, w) => s + f(w), 0);
+  const terminations = sum((w) => w.terminations);
+  const sigkill = sum((w) => w.outcomes.sigkill);
+  const oom = sum((w) => w.outcomes.oom);
+  const error = sum((w) => w.outcomes.error);
+  const failed = sigkill + oom + error;
+  const withTraffic = items.filter((w) => w.errors5xx !== null);
+  const errors = withTraffic.reduce((s, w) => s + (w.errors5xx ?? 0), 0);
+  const requests = withTraffic.reduce((s, w) => s + (w.requests ?? 0), 0);
+  const affected = items.filter((w) => failedCount(w.outcomes) > 0 || (w.errors5xx ?? 0) > 0).length;
+  return [
+    { id: "terminations", label: "Terminations", value: count(terminations), sub: range },
+    {
+      id: "failed",
+      label: "Failed shutdowns",
+      value: count(failed),
+      bad: failed > 0,
+      sub: `sigkill ${count(sigkill)} · oom ${count(oom)} · error ${count(error)}`,
+    },
+    withTraffic.length === 0
+      ? {
+          id: "5xx",
+          label: "5xx during terminations",
+          value: null,
+          sub: metricsConfigured ? "no traffic data yet in this range" : "no metrics source: set PROMETHEUS_URL",
+        }
+      : { id: "5xx", label: "5xx during terminations", value: count(errors), bad: errors > 0, sub: `of ${count(requests)} requests in termination windows` },
+    {
+      id: "affected",
+      label: "Workloads affected",
+      value: count(affected),
+      bad: affected > 0,
+      sub: `of ${count(items.length)} with terminations (failed or 5xx)`,
+    },
+  ];
 }
 
-function formatSeconds(s: number | null): string {
-  if (s === null) return "—";
-  return `${s.toFixed(s < 10 ? 1 : 0)} s`;
-}
-
-function workloadLabel(r: TerminationRecord): string {
-  return r.workload.kind === "Pod" ? "(bare pod)" : `${r.workload.kind}/${r.workload.name}`;
-}
-
-function sourceLabel(source: SourceInfo): string {
-  if (source.kind === "sandbox") return "sandbox cluster · ";
-  if (source.kind === "kubernetes") return `live from ${source.server} · `;
-  return "";
-}
-
-export default async function TerminationsPage() {
-  const loaded = await load(findTerminations({ limit: 100 }));
-  const kind = openStoreKind();
-
-  if (!loaded.ok) {
+export default async function OverviewPage({ searchParams }: { searchParams: Promise<Search> }) {
+  const search = await searchParams;
+  const now = Date.now();
+  const view = await loadWorkloadsView(search, now);
+  if (!view.ok) {
     return (
       <>
-        <SourceBanner />
-        <h1>Terminations</h1>
-        <div className="notice error" role="alert">
-          <strong>Store unavailable.</strong> {loaded.error.message}. drainwatch may still be starting, or the
-          database is unreachable; this page shows the data as soon as the store answers.
-        </div>
+        <PageHead title="Overview" />
+        <LoadError error={{ code: "bad_request", message: view.paramError }} resetHref="/" />
       </>
     );
   }
-
-  const items = loaded.value.items;
+  const metricsConfigured = metricsSourceInfo().kind !== "none";
+  // An empty range on an empty store is a different answer: nothing was ever recorded.
+  const everything = view.summaries.ok && view.summaries.value.length === 0 ? await load(countTerminations()) : null;
+  const filtered = Object.keys(search).some((k) => !["since", "until", "sort", "dir"].includes(k));
   return (
     <>
-      <SourceBanner />
-      <h1>Terminations</h1>
-      <p className="meta">
-        {sourceLabel(sourceInfo())}
-        {kind === "pglite" ? "embedded database · " : kind === "postgres" ? "PostgreSQL · " : ""}
-        newest first{loaded.value.nextCursor ? ` · showing the latest ${items.length}` : ""}
-      </p>
-      {items.length === 0 ? (
-        <div className="notice" data-testid="empty">
-          No terminations recorded yet. They appear here once drainwatch observes pods being deleted or
-          evicted (or after <code>drainwatch replay</code> of a capture).
-        </div>
+      <PageHead title="Overview">
+        <span className="meta" data-testid="range">
+          {view.range.label}
+          {filtered ? " · filtered" : ""}
+        </span>
+      </PageHead>
+      <WorkloadFilters view={view} path="/" search={search} />
+      {!view.summaries.ok ? (
+        <LoadError error={view.summaries.error} resetHref="/" />
       ) : (
-        <table data-testid="terminations">
-          <thead>
-            <tr>
-              <th>Time (UTC)</th>
-              <th>Namespace</th>
-              <th>Pod</th>
-              <th>Workload</th>
-              <th>Cause</th>
-              <th>Outcome</th>
-              <th className="num">Drain</th>
-              <th className="num">Grace</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((r) => (
-              <tr key={`${r.cluster}/${r.podUid}`} data-pod-uid={r.podUid}>
-                <td className="time">{formatTime(r.deleteRequestedAt ?? r.deletedAt)}</td>
-                <td>{r.namespace}</td>
-                <td>{r.pod}</td>
-                <td>{workloadLabel(r)}</td>
-                <td>{r.cause}</td>
-                <td className={`outcome-${r.outcome}`}>{r.outcome}</td>
-                <td className="num">{formatSeconds(r.drainSeconds)}</td>
-                <td className="num">{r.gracePeriodSeconds === null ? "—" : `${r.gracePeriodSeconds} s`}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <>
+          <Tiles tiles={tiles(view.summaries.value, metricsConfigured, view.range.label)} />
+          {everything?.ok && everything.value === 0 ? (
+            <NothingRecorded />
+          ) : view.summaries.value.length === 0 ? (
+            <Empty>
+              <strong>No terminations {view.range.label}{filtered ? " with these filters" : ""}.</strong> Widen the range (
+              <a href={href("/", search, { since: "7d", until: undefined })}>7 d</a>,{" "}
+              <a href={href("/", search, { since: "30d", until: undefined })}>30 d</a>)
+              {filtered ? (
+                <>
+                  {" "}
+                  or <a href="/">clear the filters</a>
+                </>
+              ) : null}
+.
+            </Empty>
+          ) : (
+            <WorkloadsTable
+              items={view.summaries.value}
+              trends={view.trends}
+              sort={view.sort}
+              path="/"
+              search={search}
+              now={now}
+              multiCluster={view.clusters.length > 1}
+            />
+          )}
+        </>
       )}
     </>
   );

@@ -31,16 +31,18 @@ export function setSourceInfo(source: SourceInfo): void {
   slot().current = source;
 }
 
-/** Where the 5xx during terminations come from: the configured Prometheus, or nowhere (the UI
- * then says "no metrics source" instead of showing zeros). */
-export type MetricsSourceInfo = { kind: "prometheus"; url: string } | { kind: "none" };
+/** Where requests and 5xx during terminations come from (contract §3 `traffic`), for the UI's
+ * "no metrics source" hints. Set by `serve` from its traffic settings; never holds the URL (it may
+ * carry credentials). */
+export type MetricsSourceInfo = { kind: "prometheus"; source: string } | { kind: "none" };
 
-const metricsSlot = (): { current: MetricsSourceInfo } => remember("metrics-source", () => ({ current: { kind: "none" } as MetricsSourceInfo }));
+const metricsSlot = (): { current: MetricsSourceInfo } =>
+  remember("metrics-source-info", () => ({ current: { kind: "none" } as MetricsSourceInfo }));
 
 export function metricsSourceInfo(): MetricsSourceInfo {
   return metricsSlot().current;
 }
 
-export function setMetricsSourceInfo(source: MetricsSourceInfo): void {
-  metricsSlot().current = source;
+export function setMetricsSourceInfo(info: MetricsSourceInfo): void {
+  metricsSlot().current = info;
 }

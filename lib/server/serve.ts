@@ -47,8 +47,8 @@ export function projectRoot(): string {
 export async function serve(settings: Settings, opts: ServeOptions): Promise<void> {
   const source = resolveIngestSource(settings, opts);
   setSourceInfo(source.kind === "kubernetes" ? source.info : { kind: "none" });
-  const prometheus = settings.traffic.PROMETHEUS_URL;
-  setMetricsSourceInfo(prometheus === undefined ? { kind: "none" } : { kind: "prometheus", url: prometheus });
+  const { PROMETHEUS_URL, DRAINWATCH_TRAFFIC_SOURCE } = settings.traffic;
+  setMetricsSourceInfo(PROMETHEUS_URL ? { kind: "prometheus", source: DRAINWATCH_TRAFFIC_SOURCE } : { kind: "none" });
 
   const services: Service[] = [storeService(settings), retentionService(settings)];
   const ingesting = (target: () => IngestTarget): void => {

@@ -207,7 +207,8 @@ describe("serve with live ingest", () => {
     const clusters = await sql<{ name: string }>(dbUrl, "SELECT DISTINCT c.name FROM terminations t JOIN clusters c ON c.id = t.cluster_id");
     expect(clusters).toEqual([{ name: "sandbox" }]);
 
-    const page = await get(`${s.base}/`);
+    // The overview lists workloads; pods are on the terminations list.
+    const page = await get(`${s.base}/terminations`);
     expect(page.status).toBe(200);
     expect(page.text).toContain("Sandbox cluster — simulated data");
     expect(page.text).toContain('data-testid="sandbox-banner"');

@@ -195,14 +195,15 @@ describe("drainwatch serve on PostgreSQL", () => {
       sampleRecord("11111111-aaaa-4bbb-8ccc-000000000001", "ledger-66b8d9c7f4-older"),
       { ...sampleRecord("11111111-aaaa-4bbb-8ccc-000000000002", "ledger-66b8d9c7f4-newer"), deleteRequestedAt: "2026-05-11T10:00:00.000Z", outcome: "clean", cause: "scale-down" },
     ]);
-    const page = await get(`${s.base}/`);
+    // The terminations list (pods; the overview lists workloads), over a range that holds them.
+    const page = await get(`${s.base}/terminations?since=2026-05-01T00:00:00Z`);
     expect(page.status).toBe(200);
     expect(page.text).not.toContain("No terminations recorded yet");
     expect(page.text).toContain("ledger-66b8d9c7f4-older");
     expect(page.text).toContain("serve-test");
     expect(page.text).toContain("Deployment/ledger");
     expect(page.text).toContain("sigkill");
-    expect(page.text).toContain("32 s"); // drain seconds
+    expect(page.text).toContain("32.0 s"); // drain seconds
     expect(page.text).toContain("30 s"); // grace
     expect(page.text).toContain("2026-05-11 09:35:00Z");
     // Newest first.
