@@ -6,8 +6,8 @@ import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import type { InFlight } from "../../lib/store/inflight-types.ts";
 import { secondsNumber, signedSeconds } from "../_ui/format.ts";
+import { REFRESH_MS } from "./refresh.ts";
 
-const REFRESH_MS = 2000;
 
 function at(iso: string | null): number | null {
   if (!iso) return null;

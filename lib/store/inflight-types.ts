@@ -1,4 +1,4 @@
-// The live view's data (type only; the query is to come): pods whose termination has begun and
+// The live view's data (findTerminationsInFlight in lib/store/in-flight.ts): pods whose termination has begun and
 // not yet finished, as the ingest's tracker sees them right now. Times are RFC 3339 with
 // milliseconds, as in the record (contract §3). The UI's /live page renders these.
 import type { Cause, Outcome, PreStopAction } from "../tracker/record.ts";
@@ -35,9 +35,3 @@ export interface InFlight {
    * page counts down from here, not from the browser's clock. */
   observedAt: string;
 }
-
-/**
- * What `lib/store/queries.ts` is to export for /live. Rejects with AppError("unavailable", …)
- * when this process cannot know (it does not ingest and no leader shares its view).
- */
-export type FindTerminationsInFlight = () => Promise<InFlight[]>;
