@@ -40,7 +40,7 @@ export function LiveTable({ items }: { items: InFlight[] }) {
   }
   return (
     <div className="table-wrap">
-      <table data-testid="live">
+      <table className="cards" data-testid="live">
         <thead>
           <tr>
             <th>Pod</th>
@@ -77,7 +77,7 @@ export function LiveTable({ items }: { items: InFlight[] }) {
                     {p.cause ? ` · ${p.cause}` : ""}
                   </span>
                 </td>
-                <td>
+                <td className="progress-cell">
                   {frac !== null ? (
                     <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(frac * 100)} aria-label="time used of the grace period">
                       <span className={`fill${left !== null && left < 5 ? " late" : ""}`} style={{ width: `${frac * 100}%` }} />
@@ -90,8 +90,10 @@ export function LiveTable({ items }: { items: InFlight[] }) {
                   )}
                   <span className="sub">grace {p.gracePeriodSeconds ?? "?"} s</span>
                 </td>
-                <td className="wrap muted">{happened.join(" · ")}</td>
-                <td className="num" data-testid="left">
+                <td className="wrap muted" data-label="so far">
+                  {happened.join(" · ")}
+                </td>
+                <td className="num" data-testid="left" data-label="left">
                   {left === null ? "—" : left >= 0 ? `${secondsNumber(left)} s` : <span className="over">past by {secondsNumber(-left)} s</span>}
                 </td>
               </tr>
