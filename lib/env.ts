@@ -5,6 +5,7 @@
 //
 // Rules every setting follows: an empty value means unset (the default), never 0 or ""; an
 // invalid value is a usage error (exit 2) naming the variable and what is allowed.
+import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 import { trafficSettingsSchema } from "./traffic/settings.ts";
@@ -48,6 +49,37 @@ const server = z.object({
   DRAINWATCH_SHUTDOWN_FLUSH_SECONDS: seconds(0, 60, { decimals: true })
     .default(10)
     .describe("budget for writing finished records when ingest stops"),
+});
+
+/** A comma-separated list of IP addresses or CIDRs. */
+const addressList = z
+  .string()
+  .transform((s) => s.split(",").map((a) => a.trim()).filter((a) => a.length > 0))
+  .pipe(
+    z.array(
+      z.string().refine((a) => {
+        const [ip, bits, more] = a.split("/");
+        if (more !== undefined || isIP(ip ?? "") === 0) return false;
+        const max = isIP(ip ?? "") === 6 ? 128 : 32;
+        return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= max);
+      }, "must be a comma-separated list of IP addresses or CIDRs"),
+    ),
+  );
+
+const http = z.object({
+  DRAINWATCH_HTTP_MAX_URL_BYTES: integer(256, 65_536, " of bytes").default(8192).describe("longer request targets are answered 414"),
+  DRAINWATCH_HTTP_MAX_HEADER_BYTES: integer(1024, 1_048_576, " of bytes").default(16_384).describe("larger request headers (cookies included) are answered 431"),
+  DRAINWATCH_HTTP_HEADERS_TIMEOUT_SECONDS: seconds(1, 300).default(10).describe("a client must send its request headers within this long"),
+  DRAINWATCH_HTTP_REQUEST_TIMEOUT_SECONDS: seconds(1, 600).default(30).describe("a client must send its whole request within this long"),
+  DRAINWATCH_HTTP_KEEPALIVE_TIMEOUT_SECONDS: seconds(1, 600).default(5).describe("an idle keep-alive connection is closed after this long"),
+  DRAINWATCH_HTTP_MAX_CONNECTIONS: integer(1, 100_000).default(1024).describe("connections beyond this are refused"),
+  DRAINWATCH_AUTH_TOKEN: z.string().min(16, "must be at least 16 characters").optional().describe("bearer token required on pages and the API (not on /healthz, /readyz, /metrics); unset: none"),
+  DRAINWATCH_AUTH_PROXY_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, "must be a header name")
+    .optional()
+    .describe("header naming the user, set by an authenticating proxy (e.g. X-Forwarded-User); trusted only from DRAINWATCH_AUTH_PROXY_FROM"),
+  DRAINWATCH_AUTH_PROXY_FROM: addressList.default([]).describe("the proxy's addresses (IPs or CIDRs, comma-separated)"),
 });
 
 const store = z.object({
@@ -114,7 +146,7 @@ const sandbox = z.object({
 const traffic = trafficSettingsSchema;
 
 /** The sections, in `--help` order. */
-export const SETTINGS = { server, store, ingest, leader, sandbox, traffic } as const;
+export const SETTINGS = { server, http, store, ingest, leader, sandbox, traffic } as const;
 
 export type Settings = { [K in keyof typeof SETTINGS]: z.infer<(typeof SETTINGS)[K]> } & {
   /** DRAINWATCH_DATA_DIR, made absolute. */
@@ -142,6 +174,9 @@ export function parseSettings(env: Readonly<Record<string, string | undefined>>)
     out[name] = parsed.data;
   }
   const settings = out as Omit<Settings, "dataDir">;
+  if (settings.http.DRAINWATCH_AUTH_PROXY_HEADER !== undefined && settings.http.DRAINWATCH_AUTH_PROXY_FROM.length === 0) {
+    throw new SettingsError("invalid setting DRAINWATCH_AUTH_PROXY_FROM=\"\": DRAINWATCH_AUTH_PROXY_HEADER is trusted only from the proxy's addresses: name them");
+  }
   return { ...settings, dataDir: path.resolve(settings.store.DRAINWATCH_DATA_DIR) };
 }
 

@@ -111,8 +111,13 @@ async function run(argv: string[]): Promise<number> {
       return runCapture(settings, rest);
     }
     case "sandbox": {
-      const { runSandboxCommand } = await import("../sandbox/index.ts");
-      return runSandboxCommand(rest);
+      const { runSandboxCommand, SandboxUsageError } = await import("../sandbox/index.ts");
+      try {
+        return await runSandboxCommand(rest);
+      } catch (e) {
+        if (e instanceof SandboxUsageError) throw new UsageError(e.message);
+        throw e;
+      }
     }
     case "config": {
       const [sub, ...more] = rest;

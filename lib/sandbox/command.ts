@@ -12,8 +12,13 @@ export const SANDBOX_USAGE = `Usage: drainwatch sandbox [--scenario FILE|demo] [
   --time-scale X  wall seconds per virtual second (0.1 = ten times faster)
 `;
 
+/** A bad flag: the CLI answers it like any usage error (exit 2, with the usage). */
+export class SandboxUsageError extends Error {
+  override readonly name = "SandboxUsageError";
+}
+
 export async function runSandboxCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseFlags(() => parseArgs({
     args: argv,
     strict: true,
     options: {
@@ -23,7 +28,7 @@ export async function runSandboxCommand(argv: string[]): Promise<number> {
       seed: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
-  });
+  }));
   if (values.help) {
     process.stdout.write(SANDBOX_USAGE);
     return 0;
@@ -31,9 +36,9 @@ export async function runSandboxCommand(argv: string[]): Promise<number> {
   const port = Number(values.port);
   const timeScale = values["time-scale"] === undefined ? undefined : Number(values["time-scale"]);
   const seed = values.seed === undefined ? undefined : Number(values.seed);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port: ${values.port}`);
-  if (timeScale !== undefined && !(timeScale > 0)) throw new Error(`--time-scale: must be > 0`);
-  if (seed !== undefined && !Number.isInteger(seed)) throw new Error(`--seed: not an integer`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SandboxUsageError(`sandbox --port: must be a port number from 0 to 65535, not ${JSON.stringify(values.port)}`);
+  if (timeScale !== undefined && !(timeScale > 0)) throw new SandboxUsageError(`sandbox --time-scale: must be a number > 0`);
+  if (seed !== undefined && !Number.isInteger(seed)) throw new SandboxUsageError(`sandbox --seed: must be an integer`);
 
   const sandbox = await startSandbox({ scenario: values.scenario, port, timeScale, seed });
   const dir = await mkdtemp(path.join(tmpdir(), "drainwatch-sandbox-"));
@@ -60,4 +65,12 @@ export async function runSandboxCommand(argv: string[]): Promise<number> {
   await sandbox.close();
   await rm(dir, { recursive: true, force: true });
   return 0;
+}
+
+function parseFlags<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw new SandboxUsageError(`sandbox: ${(e as Error).message}`);
+  }
 }

@@ -74,6 +74,10 @@ describe("the CLI and its settings", () => {
     [["migrate"], { DRAINWATCH_SETTLE_SECONDS: "soon" }, /invalid setting DRAINWATCH_SETTLE_SECONDS/],
     [["config", "check"], { DRAINWATCH_CLUSTER: "UPPER" }, /invalid setting DRAINWATCH_CLUSTER/],
     [["serve", "--bogus"], {}, /Unknown option '--bogus'/],
+    [["sandbox", "--port", "abc"], {}, /sandbox --port: must be a port number from 0 to 65535/],
+    [["sandbox", "--time-scale", "0"], {}, /sandbox --time-scale: must be a number > 0/],
+    [["serve"], { DRAINWATCH_AUTH_PROXY_HEADER: "X-Forwarded-User" }, /DRAINWATCH_AUTH_PROXY_FROM/],
+    [["serve"], { DRAINWATCH_AUTH_PROXY_FROM: "10.0.0.0/33" }, /DRAINWATCH_AUTH_PROXY_FROM="10.0.0.0\/33": must be a comma-separated list of IP addresses or CIDRs/],
   ])("%j with %j exits 2 naming it", (args, env, message) => {
     const r = cli(args, env);
     expect(r.code, r.stderr).toBe(2);

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { prepareNextEnvironment, type Settings } from "../../env.ts";
 import { AppError, toErrorBody } from "../../errors.ts";
 import { log } from "../../log.ts";
+import { applyServerLimits, clientErrorResponse, refuse, securityHeaders, type EdgeRefusal, type EdgeSettings } from "../http-edge.ts";
 import type { Service } from "../lifecycle.ts";
 import { answerProbe, sendJson, type Readiness } from "../probes.ts";
 
@@ -34,9 +35,22 @@ export function webService(settings: Settings, opts: WebOptions): WebService {
   let next: { handler: Handler; close: () => Promise<void> } | null = null;
   let boundPort = wantedPort;
 
+  const h = settings.http;
+  const edge: EdgeSettings = {
+    maxUrlBytes: h.DRAINWATCH_HTTP_MAX_URL_BYTES,
+    ...(h.DRAINWATCH_AUTH_TOKEN === undefined ? {} : { authToken: h.DRAINWATCH_AUTH_TOKEN }),
+    ...(h.DRAINWATCH_AUTH_PROXY_HEADER === undefined ? {} : { authProxyHeader: h.DRAINWATCH_AUTH_PROXY_HEADER }),
+    authProxyFrom: h.DRAINWATCH_AUTH_PROXY_FROM,
+    dev: opts.dev,
+  };
+  const headers = securityHeaders(opts.dev);
+
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const pathname = (req.url ?? "/").split("?", 1)[0] ?? "/";
+    for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
     if (opts.stopping()) res.setHeader("connection", "close");
+    const refusal = refuse(req, edge);
+    if (refusal) return sendRefusal(req, res, refusal);
+    const pathname = (req.url ?? "/").split("?", 1)[0] ?? "/";
     if (await answerProbe(pathname, res, opts.notReady)) return;
     if (!next) {
       const { status, body } = toErrorBody(new AppError("unavailable", "drainwatch is starting"));
@@ -45,7 +59,9 @@ export function webService(settings: Settings, opts: WebOptions): WebService {
     await next.handler(req, res);
   }
 
-  const server = http.createServer((req, res) => {
+  // Node checks the headers and request timeouts every connectionsCheckingInterval (30 s by
+  // default): a second keeps a byte-by-byte client from holding a connection past its timeout.
+  const server = http.createServer({ maxHeaderSize: h.DRAINWATCH_HTTP_MAX_HEADER_BYTES, connectionsCheckingInterval: 1_000 }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       log.error({ err, url: req.url }, "request failed");
       if (!res.headersSent) {
@@ -56,7 +72,18 @@ export function webService(settings: Settings, opts: WebOptions): WebService {
       }
     });
   });
-  server.on("clientError", (_err, socket) => socket.destroy());
+  applyServerLimits(server, {
+    headersTimeoutMs: h.DRAINWATCH_HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+    requestTimeoutMs: h.DRAINWATCH_HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+    keepAliveTimeoutMs: h.DRAINWATCH_HTTP_KEEPALIVE_TIMEOUT_SECONDS * 1000,
+    maxConnections: h.DRAINWATCH_HTTP_MAX_CONNECTIONS,
+  });
+  // A request that cannot even be parsed (oversized URL or headers, garbage) gets a status line
+  // and a close, not a reset; a socket that is already gone gets nothing.
+  server.on("clientError", (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => {
+    if (socket.writable && err.code !== "ECONNRESET") socket.end(clientErrorResponse(err));
+    else socket.destroy();
+  });
 
   return {
     name: "web",
@@ -106,4 +133,13 @@ export function webService(settings: Settings, opts: WebOptions): WebService {
       if (next) await next.close().catch((err: unknown) => log.warn({ err }, "closing Next failed"));
     },
   };
+}
+
+/** A refusal at the edge: JSON under /api/v1 (every answer there is JSON), plain text elsewhere. */
+function sendRefusal(req: http.IncomingMessage, res: http.ServerResponse, r: EdgeRefusal): void {
+  for (const [k, v] of Object.entries(r.headers ?? {})) res.setHeader(k, v);
+  if ((req.url ?? "").startsWith("/api/")) return sendJson(res, r.status, { error: { code: r.code, message: r.message } });
+  const text = `${r.message}\n`;
+  res.writeHead(r.status, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(text), "cache-control": "no-store" });
+  res.end(req.method === "HEAD" ? undefined : text);
 }
