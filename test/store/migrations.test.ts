@@ -72,6 +72,7 @@ describe("migrate() on Postgres", () => {
         "termination_events",
         "terminations",
         "traffic_pending",
+        "workload_days",
         "workloads",
       ]);
       const rows = await sql<{ migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number }>(
