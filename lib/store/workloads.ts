@@ -117,7 +117,6 @@ const jsonRows = <T extends z.ZodType>(schema: T, rows: readonly { j: string }[]
 
 const outcomeCountsSql = (col = "t.outcome") =>
   `json_build_object(${OUTCOMES.map((o) => `'${o}', count(*) FILTER (WHERE ${col} = '${o}')`).join(", ")})`;
-const sumTraffic = (field: string) => `sum((t.traffic->>'${field}')::bigint)::float8`;
 
 /**
  * The summary's aggregates for the workloads `scope` admits (a condition on `workload_id`, "" for
@@ -200,9 +199,6 @@ export function workloadClauses(id: number, range: TimeRange, p: Params): string
   return [`t.workload_id = ${p.add(id)}`, ...whereClauses({ since: range.since, until: range.until }, p)];
 }
 
-const ORDER_SUMMARIES = (s: string) =>
-  `(${s}->>'terminations')::int DESC, ${s}->>'lastTerminationAt' DESC NULLS LAST, ${s}->>'cluster', ${s}->>'namespace', ${s}->>'kind', ${s}->>'name'`;
-
 /**
  * One summary per workload with terminations in range: most terminations first, then
  * lastTerminationAt descending. No default range here: the API's 7 days live in lib/api.
@@ -217,11 +213,12 @@ export async function findWorkloadSummaries(filter: WorkloadFilter = {}, store?:
   const db = await getStore(store);
   const rows = await db.prisma.$queryRawUnsafe<{ j: string }[]>(
     `WITH ${ctes}
-     SELECT j::text AS j FROM (
-       SELECT jsonb_build_object('cluster', c.name, 'namespace', w.namespace, 'kind', w.kind, 'name', w.name,
-         'gracePeriodSeconds', ${newestGraceSql("a.workload_id", graceClauses)}) || json_build_object(${fields})::jsonb AS j
-       FROM agg a ${lateral} JOIN workloads w ON w.id = a.workload_id JOIN clusters c ON c.id = w.cluster_id) x
-     ORDER BY ${ORDER_SUMMARIES("j")}`,
+     SELECT (jsonb_build_object('cluster', c.name, 'namespace', w.namespace, 'kind', w.kind, 'name', w.name,
+         'gracePeriodSeconds', ${newestGraceSql("a.workload_id", graceClauses)}) || json_build_object(${fields})::jsonb)::text AS j
+     FROM agg a ${lateral} JOIN workloads w ON w.id = a.workload_id JOIN clusters c ON c.id = w.cluster_id
+     -- Contract order, on the columns (an order on the built JSON would build it once per key):
+     -- lastTerminationAt as text orders as the time does (fixed-width UTC, ms).
+     ORDER BY a.n DESC, pc.last DESC NULLS LAST, c.name, w.namespace, w.kind, w.name`,
     ...p.values,
   );
   return jsonRows(summarySchema, rows);
@@ -254,10 +251,9 @@ export async function findWorkloadTrends(
        SELECT t.workload_id, ${bucket} AS i, count(*)::int AS n, count(*) FILTER (WHERE ${FAILED})::int AS f
          ${selected === null ? "" : `, count(*) FILTER (WHERE t.outcome = ANY(${selected}::text[])) AS s`}
        FROM terminations t ${where(clauses)} GROUP BY 1, 2)
-     SELECT json_build_object('cluster', c.name, 'namespace', wl.namespace, 'kind', wl.kind, 'name', wl.name,
-       'b', json_agg(json_build_array(b.i, b.n, b.f)))::text AS j
-     FROM b JOIN workloads wl ON wl.id = b.workload_id JOIN clusters c ON c.id = wl.cluster_id
-     GROUP BY c.name, wl.namespace, wl.kind, wl.name ${selected === null ? "" : "HAVING sum(b.s) > 0"}
+     SELECT json_build_object('cluster', c.name, 'namespace', wl.namespace, 'kind', wl.kind, 'name', wl.name, 'b', g.b)::text AS j
+     FROM (SELECT b.workload_id, json_agg(json_build_array(b.i, b.n, b.f)) AS b FROM b GROUP BY 1 ${selected === null ? "" : "HAVING sum(b.s) > 0"}) g
+       JOIN workloads wl ON wl.id = g.workload_id JOIN clusters c ON c.id = wl.cluster_id
      ORDER BY c.name, wl.namespace, wl.kind, wl.name`,
     ...p.values,
   );
@@ -333,7 +329,7 @@ export async function getWorkload(key: WorkloadKey, range: TimeRange = {}, store
     ),
     db.prisma.$queryRawUnsafe<{ j: string }[]>(
       `SELECT json_build_object('revision', r.revision, 'terminations', count(*), 'outcomes', ${outcomeCountsSql()},
-         'errors5xx', ${sumTraffic("errors5xx")},
+         'errors5xx', sum(t.traffic_errors5xx)::float8,
          'firstAt', ${ts("min(t.delete_requested_at)")}, 'lastAt', ${ts("max(t.delete_requested_at)")})::text AS j
        FROM terminations t LEFT JOIN revisions r ON r.id = t.revision_id ${where(clauses)}
        GROUP BY r.revision ORDER BY max(t.delete_requested_at) DESC NULLS LAST, r.revision`,

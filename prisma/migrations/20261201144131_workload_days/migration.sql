@@ -10,9 +10,6 @@ BEGIN;
 LOCK TABLE "terminations" IN SHARE ROW EXCLUSIVE MODE;
 
 -- DropIndex
-DROP INDEX "terminations_delete_requested_at_pod_uid_idx";
-
--- DropIndex
 DROP INDEX "terminations_workload_id_delete_requested_at_idx";
 
 -- AlterTable
@@ -45,10 +42,10 @@ CREATE TABLE "workload_days" (
 CREATE INDEX "workload_days_day_workload_id_idx" ON "workload_days"("day", "workload_id");
 
 -- CreateIndex
-CREATE INDEX "terminations_workload_time_covering_idx" ON "terminations"("workload_id", "delete_requested_at", "outcome", "cause", "drain_seconds", "endpoint_lag_seconds", "grace_period_seconds", "traffic_requests", "traffic_errors5xx");
+CREATE INDEX "terminations_workload_time_covering_idx" ON "terminations"("workload_id", "delete_requested_at", "outcome", "cause", "drain_seconds", "endpoint_lag_seconds", "grace_period_seconds", "revision_id", "traffic_requests", "traffic_errors5xx");
 
 -- CreateIndex
-CREATE INDEX "terminations_time_covering_idx" ON "terminations"("delete_requested_at" DESC, "pod_uid", "workload_id", "outcome", "cause", "traffic_requests", "traffic_errors5xx");
+CREATE INDEX "terminations_time_covering_idx" ON "terminations"("delete_requested_at", "workload_id", "outcome", "cause", "traffic_requests", "traffic_errors5xx");
 
 -- Index-only scans need the visibility map current: vacuum after 1 % new or 2 % changed rows
 -- rather than the defaults' 20 %, so the newest days (what the overview reads) are all-visible.
