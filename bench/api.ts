@@ -7,9 +7,11 @@
 // and prints EXPLAIN (ANALYZE, BUFFERS) of each statement of those calls (captured as they run).
 // Targets: overview and workload page data p95 < 300 ms, API list p95 < 100 ms.
 //
-//   DATABASE_URL=postgresql://… npx tsx bench/api.ts [--terminations N] [--runs N] [--keep]
+//   DATABASE_URL=postgresql://… npx tsx bench/api.ts [--terminations N] [--runs N] [--keep] [--db NAME] [--only REGEX]
 //
-// Not wired into bench/run.sh. Creates (and drops, unless --keep) its own database.
+// Not wired into bench/run.sh. Creates (and drops, unless --keep) its own database; `--db NAME`
+// reuses one that an earlier `--keep` run loaded (migrations applied, nothing loaded or dropped).
+// `--only REGEX` measures only the queries whose name matches.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import pg from "pg";
@@ -34,6 +36,12 @@ const opt = (name: string, dflt: number) => {
 const N = opt("terminations", 1_000_000);
 const RUNS = opt("runs", 15);
 const KEEP = args.includes("--keep");
+const sopt = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const REUSE = sopt("db");
+const ONLY = sopt("only");
 const WORKLOADS = 2000;
 const CLUSTERS = ["prod-eu", "prod-us", "staging"];
 const DAYS = 30;
@@ -135,7 +143,7 @@ async function copy(dbUrl: string, table: string, columns: string[], rows: Itera
   if (code !== 0) throw new Error(`psql \\copy ${table} exited ${code}`);
 }
 
-async function load(dbUrl: string): Promise<{ ws: W[]; counts: Map<number, number> }> {
+async function load(dbUrl: string): Promise<{ ws: W[]; counts: Map<number, number>; now: number }> {
   const ws = workloads();
   const c = new pg.Client({ connectionString: dbUrl });
   await c.connect();
@@ -164,7 +172,8 @@ async function load(dbUrl: string): Promise<{ ws: W[]; counts: Map<number, numbe
     "terminations",
     ["id", "cluster_id", "pod_uid", "namespace", "pod", "node", "workload_id", "revision_id", "cause", "outcome", "grace_period_seconds",
       "delete_requested_at", "deadline_at", "endpoints_unready_at", "killing_at", "exited_at", "deleted_at", "drain_seconds",
-      "endpoint_lag_seconds", "prestop_defined", "prestop_action", "prestop_failed", "prestop_sleep_seconds", "sidecar_exited_first", "notes", "traffic", "content_hash"],
+      "endpoint_lag_seconds", "prestop_defined", "prestop_action", "prestop_failed", "prestop_sleep_seconds", "sidecar_exited_first", "notes", "traffic",
+      "traffic_requests", "traffic_errors5xx", "content_hash"],
     (function* () {
       for (let i = 1; i <= N; i++) {
         const w = pickW();
@@ -177,8 +186,9 @@ async function load(dbUrl: string): Promise<{ ws: W[]; counts: Map<number, numbe
         const lag = rand() < 0.1 ? null : Math.round((0.05 + rand() * rand() * 4) * 1000) / 1000;
         const preStop = w.id % 3 !== 0;
         const sidecar = w.id % 2 === 0;
-        const traffic = w.id % 4 < 2
-          ? JSON.stringify({ source: "istio", requests: Math.floor(rand() * 5000), errors5xx: Math.floor(rand() * rand() * 50), baselineRequests: 4000, baselineErrors5xx: 3, baselineErrorRate: 0.00075, windowStart: iso(t), windowEnd: iso(t + 45_000) })
+        const tc = w.id % 4 < 2 ? { requests: Math.floor(rand() * 5000), errors5xx: Math.floor(rand() * rand() * 50) } : null;
+        const traffic = tc
+          ? JSON.stringify({ source: "istio", ...tc, baselineRequests: 4000, baselineErrors5xx: 3, baselineErrorRate: 0.00075, windowStart: iso(t), windowEnd: iso(t + 45_000) })
           : null;
         const rev = w.revisions[Math.min(7, Math.floor(((NOW - t) / 86_400_000 / DAYS) * 8))]!;
         spec.push({ t, w, outcome, drain, sidecar });
@@ -187,7 +197,8 @@ async function load(dbUrl: string): Promise<{ ws: W[]; counts: Map<number, numbe
           `node-${i % 300}`, w.id, rev, cause, outcome, grace,
           iso(t), grace === null ? null : iso(t + grace * 1000), lag === null ? null : iso(t + lag * 1000), iso(t + 50),
           drain === null ? null : iso(t + Math.floor(drain) * 1000), iso(t + (drain ?? 5) * 1000 + 600), drain, lag,
-          preStop, preStop ? "sleep" : null, false, preStop ? 5 : null, sidecar && rand() < 0.05, "{}", traffic, "bench",
+          preStop, preStop ? "sleep" : null, false, preStop ? 5 : null, sidecar && rand() < 0.05, "{}", traffic,
+          tc?.requests ?? null, tc?.errors5xx ?? null, "bench",
         ];
       }
     })(),
@@ -223,7 +234,22 @@ async function load(dbUrl: string): Promise<{ ws: W[]; counts: Map<number, numbe
   } finally {
     await c2.end();
   }
-  return { ws, counts };
+  return { ws, counts, now: NOW };
+}
+
+/** The workloads and per-workload counts of a database an earlier run loaded (`--db`). */
+async function loaded(dbUrl: string): Promise<{ ws: W[]; counts: Map<number, number>; now: number }> {
+  const c = new pg.Client({ connectionString: dbUrl });
+  await c.connect();
+  try {
+    const rows = await c.query<{ w: number; n: string }>("SELECT workload_id AS w, count(*) AS n FROM terminations GROUP BY 1");
+    log(`bench/api: reusing ${rows.rows.reduce((a, r) => a + Number(r.n), 0).toLocaleString("en")} terminations`);
+    // The ranges end where the loaded data ends, as they did when it was loaded.
+    const last = await c.query<{ t: Date }>("SELECT max(delete_requested_at) AS t FROM terminations");
+    return { ws: workloads(), counts: new Map(rows.rows.map((r) => [Number(r.w), Number(r.n)])), now: (last.rows[0]?.t.getTime() ?? NOW) + 1 };
+  } finally {
+    await c.end();
+  }
 }
 
 // ---- measuring ----------------------------------------------------------------------------------
@@ -305,20 +331,23 @@ async function explain(dbUrl: string, results: Result[]): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const dbName = `dw_bench_api_${process.pid}`;
+  const dbName = REUSE ?? `dw_bench_api_${process.pid}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
-  await admin.query(`CREATE DATABASE "${dbName}"`);
+  if (!REUSE) await admin.query(`CREATE DATABASE "${dbName}"`);
   const u = new URL(url!);
   u.pathname = `/${dbName}`;
   const dbUrl = u.toString();
   const raw = await openStore({ databaseUrl: dbUrl, poolSize: 4 });
   try {
     await migrate(raw);
-    log(`bench/api: loading ${N.toLocaleString("en")} terminations over ${WORKLOADS} workloads, ${CLUSTERS.length} clusters, ${DAYS} days (COPY)`);
-    const t0 = Date.now();
-    const { ws, counts } = await load(dbUrl);
-    log(`  loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const { ws, counts, now } = REUSE ? await loaded(dbUrl) : await (async () => {
+      log(`bench/api: loading ${N.toLocaleString("en")} terminations over ${WORKLOADS} workloads, ${CLUSTERS.length} clusters, ${DAYS} days (COPY)`);
+      const t0 = Date.now();
+      const l = await load(dbUrl);
+      log(`  loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      return l;
+    })();
 
     const cap = capturing(raw);
     const store = cap.store;
@@ -329,7 +358,7 @@ async function main(): Promise<void> {
     };
     const hot = keyOf(byCount[0]![0]);
     const median = keyOf(byCount[Math.floor(byCount.length / 2)]![0]);
-    const days = (d: number) => ({ since: new Date(NOW - d * 86_400_000), until: new Date(NOW) });
+    const days = (d: number) => ({ since: new Date(now - d * 86_400_000), until: new Date(now) });
 
     // A deep cursor: 100 pages of 1,000 in (the 100,001st newest record).
     let deep: string | undefined;
@@ -337,6 +366,7 @@ async function main(): Promise<void> {
 
     const results: Result[] = [];
     const run = async (name: string, target: number, fn: () => Promise<unknown>) => {
+      if (ONLY !== undefined && !new RegExp(ONLY).test(name)) return;
       const r = await measure(name, target, cap, fn);
       results.push(r);
       log(`  ${name.padEnd(58)} p50 ${r.p50.toFixed(1).padStart(7)} ms  p95 ${r.p95.toFixed(1).padStart(7)} ms  (target ${target} ms)`);
@@ -361,7 +391,7 @@ async function main(): Promise<void> {
     await explain(dbUrl, results);
   } finally {
     await raw.close();
-    if (!KEEP) await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => {});
+    if (!KEEP && !REUSE) await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => {});
     else log(`kept database ${dbName}`);
     await admin.end();
   }

@@ -120,12 +120,53 @@ export async function getWorkloadCharts(key: WorkloadKey, range: TimeRange = {},
   const graces = bounds.graces ?? [];
   const drainSpan = Math.max(bounds.maxDrain ?? 0, graces[graces.length - 1]?.[0] ?? 0, 1);
   const drainWidth = niceWidth(drainSpan * 1.0001, MAX_DRAIN_BUCKETS, DRAIN_WIDTHS);
-  const drainRows = await q(
+  // The histogram, the time buckets and the lag points are independent: read at once.
+  const drainRead = q(
     z.tuple([z.number().int(), outcomeCounts]),
     (c, p) => `SELECT json_build_array(i, ${outcomeCountsSql})::text AS j FROM (
         SELECT GREATEST(floor(t.drain_seconds / ${p.add(drainWidth)}::float8), 0)::int AS i, t.outcome
         FROM terminations t ${where(c)} AND t.drain_seconds IS NOT NULL) t GROUP BY i`,
   );
+  const endpointLagRead = q(
+    z.object({
+      cluster: z.string(),
+      podUid: z.string(),
+      pod: z.string(),
+      at: z.string(),
+      endpointLagSeconds: z.number(),
+      preStopAction: z.string().nullable(),
+      preStopSleepSeconds: z.number().nullable(),
+      outcome: z.enum(OUTCOMES),
+    }),
+    (c, p) => `SELECT json_build_object('cluster', ${p.add(key.cluster)}::text, 'podUid', t.pod_uid, 'pod', t.pod, 'at', ${ts("t.delete_requested_at")},
+        'endpointLagSeconds', t.endpoint_lag_seconds, 'preStopAction', t.prestop_action,
+        'preStopSleepSeconds', t.prestop_sleep_seconds, 'outcome', t.outcome)::text AS j
+      FROM terminations t ${where(c)} AND t.endpoint_lag_seconds IS NOT NULL AND t.delete_requested_at IS NOT NULL
+      ORDER BY t.delete_requested_at DESC, t.pod COLLATE "C", t.pod_uid COLLATE "C", t.id LIMIT ${ENDPOINT_LAG_POINTS}`,
+  );
+  // Time buckets over the range asked for, or the data's own span.
+  const since = range.since?.toISOString() ?? bounds.first;
+  const until = range.until?.toISOString() ?? bounds.last;
+  const span = since === null || until === null ? null : (() => {
+    const from = Date.parse(since);
+    const to = Date.parse(until);
+    const width = niceWidth(Math.max(1, (to - from) / 1000 + 1), MAX_TIME_BUCKETS, TIME_WIDTHS);
+    const start0 = Math.floor(from / 1000 / width) * width;
+    const n = Math.floor(to / 1000 / width) - start0 / width + 1;
+    return { width, start0, starts: Array.from({ length: n }, (_, i) => new Date((start0 + i * width) * 1000).toISOString()) };
+  })();
+  const bucketRead = span === null ? Promise.resolve([]) : q(
+    z.tuple([z.number().int(), outcomeCounts, z.number().int(), z.number(), z.number(), z.number(), z.number()]),
+    (c, p) => `SELECT json_build_array(i, ${outcomeCountsSql}, count(t.traffic),
+        COALESCE(sum((t.traffic->>'requests')::bigint), 0)::float8, COALESCE(sum((t.traffic->>'errors5xx')::bigint), 0)::float8,
+        COALESCE(sum((t.traffic->>'baselineRequests')::bigint), 0)::float8, COALESCE(sum((t.traffic->>'baselineErrors5xx')::bigint), 0)::float8
+      )::text AS j FROM (
+        SELECT (floor(extract(epoch FROM t.delete_requested_at) / ${p.add(span.width)}::float8) - ${p.add(span.start0 / span.width)}::float8)::int AS i,
+          t.outcome, t.traffic
+        FROM terminations t ${where(c)} AND t.delete_requested_at IS NOT NULL) t GROUP BY i`,
+  );
+  const [drainRows, bucketRows, endpointLag] = await Promise.all([drainRead, bucketRead, endpointLagRead]);
+
   const drainBuckets = Array.from({ length: Math.ceil(drainSpan / drainWidth) }, (_, i) => ({
     from: round(i * drainWidth),
     to: round((i + 1) * drainWidth),
@@ -144,28 +185,10 @@ export async function getWorkloadCharts(key: WorkloadKey, range: TimeRange = {},
     }
   }
 
-  // Time buckets over the range asked for, or the data's own span.
-  const since = range.since?.toISOString() ?? bounds.first;
-  const until = range.until?.toISOString() ?? bounds.last;
   let outcomesOverTime: OutcomesOverTime = { bucketSeconds: 0, buckets: [], rollouts: [] };
   let errorsOverTime: ErrorsOverTime = { bucketSeconds: 0, buckets: [] };
-  if (since !== null && until !== null) {
-    const from = Date.parse(since);
-    const to = Date.parse(until);
-    const width = niceWidth(Math.max(1, (to - from) / 1000 + 1), MAX_TIME_BUCKETS, TIME_WIDTHS);
-    const start0 = Math.floor(from / 1000 / width) * width;
-    const n = Math.floor(to / 1000 / width) - start0 / width + 1;
-    const starts = Array.from({ length: n }, (_, i) => new Date((start0 + i * width) * 1000).toISOString());
-    const bucketRows = await q(
-      z.tuple([z.number().int(), outcomeCounts, z.number().int(), z.number(), z.number(), z.number(), z.number()]),
-      (c, p) => `SELECT json_build_array(i, ${outcomeCountsSql}, count(t.traffic),
-          COALESCE(sum((t.traffic->>'requests')::bigint), 0)::float8, COALESCE(sum((t.traffic->>'errors5xx')::bigint), 0)::float8,
-          COALESCE(sum((t.traffic->>'baselineRequests')::bigint), 0)::float8, COALESCE(sum((t.traffic->>'baselineErrors5xx')::bigint), 0)::float8
-        )::text AS j FROM (
-          SELECT (floor(extract(epoch FROM t.delete_requested_at) / ${p.add(width)}::float8) - ${p.add(start0 / width)}::float8)::int AS i,
-            t.outcome, t.traffic
-          FROM terminations t ${where(c)} AND t.delete_requested_at IS NOT NULL) t GROUP BY i`,
-    );
+  if (span !== null) {
+    const { width, starts } = span;
     const outcomeBuckets = starts.map((start) => ({ start, outcomes: zeroOutcomes() }));
     const errorBuckets = starts.map((start) => ({ start, withTraffic: 0, requests: 0, errors5xx: 0, baselineRequests: 0, baselineErrors5xx: 0 }));
     for (const [i, outcomes, withTraffic, requests, errors5xx, baselineRequests, baselineErrors5xx] of bucketRows) {
@@ -183,24 +206,6 @@ export async function getWorkloadCharts(key: WorkloadKey, range: TimeRange = {},
     };
     errorsOverTime = { bucketSeconds: width, buckets: errorBuckets };
   }
-
-  const endpointLag = await q(
-    z.object({
-      cluster: z.string(),
-      podUid: z.string(),
-      pod: z.string(),
-      at: z.string(),
-      endpointLagSeconds: z.number(),
-      preStopAction: z.string().nullable(),
-      preStopSleepSeconds: z.number().nullable(),
-      outcome: z.enum(OUTCOMES),
-    }),
-    (c, p) => `SELECT json_build_object('cluster', ${p.add(key.cluster)}::text, 'podUid', t.pod_uid, 'pod', t.pod, 'at', ${ts("t.delete_requested_at")},
-        'endpointLagSeconds', t.endpoint_lag_seconds, 'preStopAction', t.prestop_action,
-        'preStopSleepSeconds', t.prestop_sleep_seconds, 'outcome', t.outcome)::text AS j
-      FROM terminations t ${where(c)} AND t.endpoint_lag_seconds IS NOT NULL AND t.delete_requested_at IS NOT NULL
-      ORDER BY t.delete_requested_at DESC, t.pod COLLATE "C", t.pod_uid COLLATE "C", t.id LIMIT ${ENDPOINT_LAG_POINTS}`,
-  );
 
   return {
     since,

@@ -4,6 +4,9 @@
 // nothing left to apply.
 import { createSchemaEngine, migrationsDir as defaultMigrationsDir, NO_FILTERS, projectPrismaDir, readMigrationList } from "./schema-engine";
 import type { Store } from "./types";
+import { DriverAdapterError, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import type { PrismaPg as PrismaPgFactory } from "@prisma/adapter-pg";
+import type { Pool as PgPool } from "pg";
 
 /** pg_advisory_lock key for drainwatch migrations ("drnw"); distinct from Prisma's own 72707369. */
 export const MIGRATION_LOCK_KEY = 0x64726e77;
@@ -43,7 +46,7 @@ export async function migrate(store: Store, opts: MigrateOptions = {}): Promise<
       const pool = new pg.Pool({ connectionString: store.databaseUrl, max: 1 });
       pool.on("error", () => {});
       try {
-        return await apply(new PrismaPg(pool), migrationsList);
+        return await apply(wholeScripts(new PrismaPg(pool), pool), migrationsList);
       } finally {
         await pool.end().catch(() => {});
       }
@@ -53,6 +56,48 @@ export async function migrate(store: Store, opts: MigrateOptions = {}): Promise<
   } finally {
     await lockClient.end().catch(() => {});
   }
+}
+
+/**
+ * The pg driver adapter cuts a migration script at every ";", function bodies included, and sends
+ * the pieces one by one. Postgres is sent the script whole instead, as `prisma migrate deploy` does:
+ * dollar-quoted bodies stay intact and the script runs as one implicit transaction.
+ */
+function wholeScripts(factory: PrismaPgFactory, pool: PgPool): SqlMigrationAwareDriverAdapterFactory {
+  const wrap = async (adapter: SqlDriverAdapter): Promise<SqlDriverAdapter> => {
+    adapter.executeScript = async (script: string) => {
+      try {
+        await pool.query(script);
+      } catch (err) {
+        throw asAdapterError(err);
+      }
+    };
+    return adapter;
+  };
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => wrap(await factory.connect()),
+    connectToShadowDb: async () => wrap(await factory.connectToShadowDb()),
+  };
+}
+
+/** A Postgres error as the engine expects it from a driver adapter (its message reaches migrate's error). */
+function asAdapterError(err: unknown): unknown {
+  if (!(err instanceof Error) || !("code" in err) || typeof err.code !== "string" || !("severity" in err)) return err;
+  const field = (k: string): string | undefined => {
+    const v: unknown = (err as unknown as Record<string, unknown>)[k];
+    return typeof v === "string" ? v : undefined;
+  };
+  return new DriverAdapterError({
+    kind: "postgres",
+    code: err.code,
+    severity: field("severity") ?? "ERROR",
+    message: err.message,
+    detail: field("detail"),
+    column: field("column"),
+    hint: field("hint"),
+  });
 }
 
 async function apply(

@@ -7,7 +7,8 @@ import { recommend, type Recommendation } from "../recommend/index.ts";
 import { CAUSES, OUTCOMES, causeSchema, type Cause, type Outcome } from "../tracker/record.ts";
 import { getStore } from "./db.ts";
 import { findTerminations, whereClauses } from "./read.ts";
-import { Params, asList, invalid, isoDate, ts, where } from "./sql.ts";
+import { countsSql, splitDays } from "./rollup.ts";
+import { Params, asList, checkRange, invalid, isoDate, ts, where } from "./sql.ts";
 import type { Store } from "./types.ts";
 
 export interface WorkloadKey {
@@ -116,24 +117,65 @@ const jsonRows = <T extends z.ZodType>(schema: T, rows: readonly { j: string }[]
 
 const outcomeCountsSql = (col = "t.outcome") =>
   `json_build_object(${OUTCOMES.map((o) => `'${o}', count(*) FILTER (WHERE ${col} = '${o}')`).join(", ")})`;
-const causeCountsSql = `json_strip_nulls(json_build_object(${CAUSES.map((c) => `'${c}', NULLIF(count(*) FILTER (WHERE t.cause = '${c}'), 0)`).join(", ")}))`;
-const sumTraffic = (field: string) => `sum((t.traffic->>'${field}')::bigint)::float8`;
 
-/** The summary's aggregates over `t` (one group), without the workload key. */
-const SUMMARY_AGGREGATES = `
-  'terminations', count(*),
-  'outcomes', ${outcomeCountsSql()},
-  'causes', ${causeCountsSql},
-  'drainSeconds', CASE WHEN count(t.drain_seconds) = 0 THEN NULL ELSE json_build_object(
-    'p50', percentile_cont(0.5) WITHIN GROUP (ORDER BY t.drain_seconds),
-    'p95', percentile_cont(0.95) WITHIN GROUP (ORDER BY t.drain_seconds),
-    'max', max(t.drain_seconds)) END,
-  'endpointLagSeconds', CASE WHEN count(t.endpoint_lag_seconds) = 0 THEN NULL ELSE json_build_object(
-    'p50', percentile_cont(0.5) WITHIN GROUP (ORDER BY t.endpoint_lag_seconds),
-    'p95', percentile_cont(0.95) WITHIN GROUP (ORDER BY t.endpoint_lag_seconds)) END,
-  'requests', ${sumTraffic("requests")},
-  'errors5xx', ${sumTraffic("errors5xx")},
-  'lastTerminationAt', ${ts("max(t.delete_requested_at)")}`;
+/**
+ * The summary's aggregates for the workloads `scope` admits (a condition on `workload_id`, "" for
+ * all) over `range`: a statement part defining CTEs `cnt` (per workload and cause, see rollup.ts)
+ * and `agg` (per workload: n, outcomes, causes, rq, e5), and the lateral that adds, per `agg` row
+ * `a`, the percentiles, max drain and newest request time from the workload's terminations in range
+ * (index-only through terminations_workload_time_covering_idx: the percentiles need every value).
+ */
+function summaryParts(range: TimeRange, scope: string, p: Params, having = ""): { ctes: string; lateral: string; fields: string } {
+  const split = splitDays(range);
+  const ctes = `cnt AS (${countsSql(split, scope, p)}),
+    agg AS (
+      SELECT c.workload_id, sum(c.n)::int AS n,
+        json_build_object(${OUTCOMES.map((o) => `'${o}', sum(c.${o})`).join(", ")}) AS outcomes,
+        json_strip_nulls(json_build_object(${CAUSES.map((k) => `'${k}', NULLIF(sum(c.n) FILTER (WHERE c.cause = '${k}'), 0)`).join(", ")})) AS causes,
+        CASE WHEN sum(c.wt) = 0 THEN NULL ELSE sum(c.rq)::float8 END AS rq,
+        CASE WHEN sum(c.wt) = 0 THEN NULL ELSE sum(c.e5)::float8 END AS e5
+      FROM cnt c GROUP BY 1 ${having})`;
+  const inRange = rangeClauses(range, p);
+  const lateral = `CROSS JOIN LATERAL (
+      SELECT count(t.drain_seconds) AS dn,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY t.drain_seconds) AS d50,
+        percentile_cont(0.95) WITHIN GROUP (ORDER BY t.drain_seconds) AS d95, max(t.drain_seconds) AS dmax,
+        count(t.endpoint_lag_seconds) AS ln,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY t.endpoint_lag_seconds) AS l50,
+        percentile_cont(0.95) WITHIN GROUP (ORDER BY t.endpoint_lag_seconds) AS l95,
+        max(t.delete_requested_at) AS last
+      FROM terminations t ${where(["t.workload_id = a.workload_id", ...inRange])}) pc`;
+  const fields = `
+    'terminations', a.n,
+    'outcomes', a.outcomes,
+    'causes', a.causes,
+    'drainSeconds', CASE WHEN pc.dn = 0 THEN NULL ELSE json_build_object('p50', pc.d50, 'p95', pc.d95, 'max', pc.dmax) END,
+    'endpointLagSeconds', CASE WHEN pc.ln = 0 THEN NULL ELSE json_build_object('p50', pc.l50, 'p95', pc.l95) END,
+    'requests', a.rq,
+    'errors5xx', a.e5,
+    'lastTerminationAt', ${ts("pc.last")}`;
+  return { ctes, lateral, fields };
+}
+
+/** Request time within the range (both ends inclusive); nothing for an open end. */
+function rangeClauses(range: TimeRange, p: Params): string[] {
+  return whereClauses({ since: range.since, until: range.until }, p);
+}
+
+/** Only workloads with a termination of these outcomes in range (a HAVING over `cnt` rows `c`). */
+function outcomeHaving(outcome: WorkloadFilter["outcome"]): string {
+  if (outcome === undefined) return "";
+  const wanted = OUTCOMES.filter((o) => asList(outcome).includes(o));
+  return wanted.length ? `HAVING ${wanted.map((o) => `sum(c.${o})`).join(" + ")} > 0` : "HAVING false";
+}
+
+/** The workloads of a cluster / namespace filter, as a condition on `workload_id` ("" for all). */
+function workloadScope(filter: Pick<WorkloadFilter, "cluster" | "namespace">, p: Params): string {
+  const cs: string[] = [];
+  if (filter.cluster !== undefined) cs.push(`w.cluster_id = (SELECT id FROM clusters WHERE name = ${p.add(filter.cluster)})`);
+  if (filter.namespace !== undefined) cs.push(`w.namespace = ${p.add(filter.namespace)}`);
+  return cs.length ? `workload_id IN (SELECT w.id FROM workloads w WHERE ${cs.join(" AND ")})` : "";
+}
 
 const FAILED = `t.outcome IN ('sigkill', 'oom', 'error')`;
 
@@ -157,32 +199,26 @@ export function workloadClauses(id: number, range: TimeRange, p: Params): string
   return [`t.workload_id = ${p.add(id)}`, ...whereClauses({ since: range.since, until: range.until }, p)];
 }
 
-function filterClauses(filter: WorkloadFilter, p: Params): string[] {
-  // The outcome filter selects workloads (HAVING), not records.
-  return whereClauses({ cluster: filter.cluster, namespace: filter.namespace, since: filter.since, until: filter.until }, p);
-}
-
-const ORDER_SUMMARIES = (s: string) =>
-  `(${s}->>'terminations')::int DESC, ${s}->>'lastTerminationAt' DESC NULLS LAST, ${s}->>'cluster', ${s}->>'namespace', ${s}->>'kind', ${s}->>'name'`;
-
 /**
  * One summary per workload with terminations in range: most terminations first, then
  * lastTerminationAt descending. No default range here: the API's 7 days live in lib/api.
  */
 export async function findWorkloadSummaries(filter: WorkloadFilter = {}, store?: Store): Promise<WorkloadSummary[]> {
   const p = new Params();
-  const clauses = filterClauses(filter, p);
-  const having = filter.outcome === undefined ? "" : `HAVING count(*) FILTER (WHERE t.outcome = ANY(${p.add(asList(filter.outcome))}::text[])) > 0`;
+  checkRange(filter);
+  // A termination's cluster and namespace are its workload's: the filter selects workloads.
+  const scope = workloadScope(filter, p);
+  const { ctes, lateral, fields } = summaryParts(filter, scope, p, outcomeHaving(filter.outcome));
+  const graceClauses = rangeClauses(filter, p);
   const db = await getStore(store);
   const rows = await db.prisma.$queryRawUnsafe<{ j: string }[]>(
-    `WITH s AS (
-       SELECT t.workload_id, json_build_object(${SUMMARY_AGGREGATES})::jsonb AS a
-       FROM terminations t ${where(clauses)} GROUP BY t.workload_id ${having})
-     SELECT j::text AS j FROM (
-       SELECT jsonb_build_object('cluster', c.name, 'namespace', w.namespace, 'kind', w.kind, 'name', w.name,
-         'gracePeriodSeconds', ${newestGraceSql("s.workload_id", clauses)}) || s.a AS j
-       FROM s JOIN workloads w ON w.id = s.workload_id JOIN clusters c ON c.id = w.cluster_id) x
-     ORDER BY ${ORDER_SUMMARIES("j")}`,
+    `WITH ${ctes}
+     SELECT (jsonb_build_object('cluster', c.name, 'namespace', w.namespace, 'kind', w.kind, 'name', w.name,
+         'gracePeriodSeconds', ${newestGraceSql("a.workload_id", graceClauses)}) || json_build_object(${fields})::jsonb)::text AS j
+     FROM agg a ${lateral} JOIN workloads w ON w.id = a.workload_id JOIN clusters c ON c.id = w.cluster_id
+     -- Contract order, on the columns (an order on the built JSON would build it once per key):
+     -- lastTerminationAt as text orders as the time does (fixed-width UTC, ms).
+     ORDER BY a.n DESC, pc.last DESC NULLS LAST, c.name, w.namespace, w.kind, w.name`,
     ...p.values,
   );
   return jsonRows(summarySchema, rows);
@@ -202,22 +238,22 @@ export async function findWorkloadTrends(
   const until = isoDate(filter.until, "until");
   const widthMs = Math.max(1, (filter.until.getTime() - filter.since.getTime()) / buckets);
   const p = new Params();
-  const clauses = filterClauses(filter, p);
-  const having = filter.outcome === undefined ? "" : `HAVING count(*) FILTER (WHERE t.outcome = ANY(${p.add(asList(filter.outcome))}::text[])) > 0`;
-  const s = p.add(since);
-  const w = p.add(widthMs);
+  const clauses = rangeClauses(filter, p);
+  const scope = workloadScope(filter, p);
+  if (scope) clauses.push(`t.${scope}`);
+  const bucket = buckets === 1 ? "0" : `width_bucket(t.delete_requested_at, ${p.add(bucketStarts(filter.since.getTime(), widthMs, buckets))}::timestamptz[])`;
+  const selected = filter.outcome === undefined ? null : p.add(asList(filter.outcome));
   const db = await getStore(store);
+  // One index-only scan (terminations_time_covering_idx); a workload is kept when it has a
+  // termination of the wanted outcomes in range.
   const rows = await db.prisma.$queryRawUnsafe<{ j: string }[]>(
     `WITH b AS (
-       SELECT t.workload_id,
-         LEAST(floor(extract(epoch FROM t.delete_requested_at - ${s}::timestamptz) * 1000 / ${w}::float8)::int, ${buckets - 1}) AS i,
-         count(*)::int AS n, count(*) FILTER (WHERE ${FAILED})::int AS f
-       FROM terminations t ${where(clauses)} GROUP BY 1, 2),
-     k AS (SELECT workload_id FROM terminations t ${where(clauses)} GROUP BY 1 ${having})
-     SELECT json_build_object('cluster', c.name, 'namespace', wl.namespace, 'kind', wl.kind, 'name', wl.name,
-       'b', json_agg(json_build_array(b.i, b.n, b.f)))::text AS j
-     FROM b JOIN k USING (workload_id) JOIN workloads wl ON wl.id = b.workload_id JOIN clusters c ON c.id = wl.cluster_id
-     GROUP BY c.name, wl.namespace, wl.kind, wl.name
+       SELECT t.workload_id, ${bucket} AS i, count(*)::int AS n, count(*) FILTER (WHERE ${FAILED})::int AS f
+         ${selected === null ? "" : `, count(*) FILTER (WHERE t.outcome = ANY(${selected}::text[])) AS s`}
+       FROM terminations t ${where(clauses)} GROUP BY 1, 2)
+     SELECT json_build_object('cluster', c.name, 'namespace', wl.namespace, 'kind', wl.kind, 'name', wl.name, 'b', g.b)::text AS j
+     FROM (SELECT b.workload_id, json_agg(json_build_array(b.i, b.n, b.f)) AS b FROM b GROUP BY 1 ${selected === null ? "" : "HAVING sum(b.s) > 0"}) g
+       JOIN workloads wl ON wl.id = g.workload_id JOIN clusters c ON c.id = wl.cluster_id
      ORDER BY c.name, wl.namespace, wl.kind, wl.name`,
     ...p.values,
   );
@@ -238,6 +274,23 @@ export async function findWorkloadTrends(
     return { ...key, terminations, failed };
   });
   return { since, until, bucketSeconds: widthMs / 1000, items };
+}
+
+/**
+ * Where buckets 1 … n-1 start, for width_bucket: bucket i holds the request times whose offset from
+ * `sinceMs` in ms, divided by `widthMs` as float8, floors to i (the last bucket also takes the end).
+ * Each start is the smallest whole ms offset reaching its bucket under that same IEEE division (JS
+ * numbers are float8), so times land where `floor(offset / width)` puts them; stored times are whole ms.
+ */
+export function bucketStarts(sinceMs: number, widthMs: number, buckets: number): string[] {
+  const out: string[] = [];
+  for (let k = 1; k < buckets; k++) {
+    let m = Math.ceil(k * widthMs);
+    while (m > 0 && (m - 1) / widthMs >= k) m--;
+    while (m / widthMs < k) m++;
+    out.push(new Date(sinceMs + m).toISOString());
+  }
+  return out;
 }
 
 export async function workloadId(key: WorkloadKey, db: Store): Promise<number | null> {
@@ -262,29 +315,33 @@ export async function getWorkload(key: WorkloadKey, range: TimeRange = {}, store
   const id = await workloadId(key, db);
   if (id === null) return null;
   const p = new Params();
-  const clauses = workloadClauses(id, range, p);
   const keyJson = `'cluster', ${p.add(key.cluster)}::text, 'namespace', ${p.add(key.namespace)}::text, 'kind', ${p.add(key.kind)}::text, 'name', ${p.add(key.name)}::text`;
-  const [summaryRows, revisionRows] = await Promise.all([
+  const { ctes, lateral, fields } = summaryParts(range, `workload_id = ${p.add(id)}::int`, p);
+  const grace = newestGraceSql(String(id), rangeClauses(range, p));
+  const r = new Params();
+  const clauses = workloadClauses(id, range, r);
+  // Three independent reads at once: summary, revisions, and the newest terminations the
+  // recommendations look at.
+  const [summaryRows, revisionRows, recent] = await Promise.all([
     db.prisma.$queryRawUnsafe<{ j: string }[]>(
-      `SELECT json_build_object(${keyJson}, 'gracePeriodSeconds', ${newestGraceSql(String(id), clauses.slice(1))}, ${SUMMARY_AGGREGATES})::text AS j
-       FROM terminations t ${where(clauses)} HAVING count(*) > 0`,
+      `WITH ${ctes} SELECT json_build_object(${keyJson}, 'gracePeriodSeconds', ${grace}, ${fields})::text AS j FROM agg a ${lateral}`,
       ...p.values,
     ),
     db.prisma.$queryRawUnsafe<{ j: string }[]>(
       `SELECT json_build_object('revision', r.revision, 'terminations', count(*), 'outcomes', ${outcomeCountsSql()},
-         'errors5xx', ${sumTraffic("errors5xx")},
+         'errors5xx', sum(t.traffic_errors5xx)::float8,
          'firstAt', ${ts("min(t.delete_requested_at)")}, 'lastAt', ${ts("max(t.delete_requested_at)")})::text AS j
        FROM terminations t LEFT JOIN revisions r ON r.id = t.revision_id ${where(clauses)}
        GROUP BY r.revision ORDER BY max(t.delete_requested_at) DESC NULLS LAST, r.revision`,
-      ...p.values.slice(0, clauses.length),
+      ...r.values,
+    ),
+    findTerminations(
+      { cluster: key.cluster, namespace: key.namespace, kind: key.kind, workload: key.name, since: range.since, until: range.until, limit: RECOMMENDATION_SAMPLE },
+      db,
     ),
   ]);
   const summary = jsonRows(summarySchema, summaryRows)[0];
   if (!summary) return null;
-  const recent = await findTerminations(
-    { cluster: key.cluster, namespace: key.namespace, kind: key.kind, workload: key.name, since: range.since, until: range.until, limit: RECOMMENDATION_SAMPLE },
-    db,
-  );
   return {
     ...summary,
     revisions: jsonRows(revisionSchema, revisionRows),

@@ -67,6 +67,8 @@ export function prepare(
  *     writer of the same key makes it fail with 23505 and recordTerminations retries);
  *   - `upd`: rows whose content_hash differs from the stored one, updated in place (same row, new
  *     version); identical rows are not written (no new tuple: xmin, updated_at unchanged);
+ *   - traffic.requests and traffic.errors5xx are also stored as columns (what the covering indexes
+ *     hold); triggers on terminations keep workload_days current (migration workload_days);
  *   - children of new rows are plain inserts; those of updated rows are overwritten in place
  *     (ON CONFLICT) and their surplus is deleted (disjoint ordinals: no row is touched twice).
  * Foreign keys are checked at the end of the statement, when the new terminations exist.
@@ -80,7 +82,7 @@ WITH x AS MATERIALIZED (
     x.t1 AS delete_requested_at, x.t2 AS deadline_at, x.t3 AS endpoints_unready_at,
     x.t4 AS killing_at, x.t5 AS exited_at, x.t6 AS deleted_at, x.d AS drain, x.l AS lag,
     x.pd AS ps_defined, x.pa AS ps_action, x.pf AS ps_failed, x.ps AS ps_sleep, x.sf AS sidecar_first,
-    x.nt AS notes, x.tr AS traffic, x.h AS hash, x.c, x.e,
+    x.nt AS notes, x.tr AS traffic, (x.tr->>'requests')::bigint AS requests, (x.tr->>'errors5xx')::bigint AS errors5xx, x.h AS hash, x.c, x.e,
     COALESCE(t.id, nextval('terminations_id_seq')) AS id, t.id IS NULL AS new,
     t.content_hash IS NOT DISTINCT FROM x.h AS same
   FROM json_to_recordset($1::json) AS x(
@@ -94,11 +96,11 @@ ins AS (
     id, cluster_id, pod_uid, namespace, pod, node, workload_id, revision_id, cause, outcome,
     grace_period_seconds, delete_requested_at, deadline_at, endpoints_unready_at, killing_at,
     exited_at, deleted_at, drain_seconds, endpoint_lag_seconds, prestop_defined, prestop_action,
-    prestop_failed, prestop_sleep_seconds, sidecar_exited_first, notes, traffic, content_hash)
+    prestop_failed, prestop_sleep_seconds, sidecar_exited_first, notes, traffic, traffic_requests, traffic_errors5xx, content_hash)
   SELECT id, cluster_id, pod_uid, namespace, pod, node, workload_id, revision_id, cause, outcome,
     grace, delete_requested_at, deadline_at, endpoints_unready_at, killing_at,
     exited_at, deleted_at, drain, lag, ps_defined, ps_action, ps_failed, ps_sleep, sidecar_first,
-    COALESCE(notes, '{}'), traffic, hash
+    COALESCE(notes, '{}'), traffic, requests, errors5xx, hash
   FROM x WHERE new
   RETURNING cluster_id, pod_uid
 ),
@@ -113,7 +115,8 @@ upd AS (
     drain_seconds = x.drain, endpoint_lag_seconds = x.lag,
     prestop_defined = x.ps_defined, prestop_action = x.ps_action,
     prestop_failed = x.ps_failed, prestop_sleep_seconds = x.ps_sleep, sidecar_exited_first = x.sidecar_first,
-    notes = COALESCE(x.notes, '{}'), traffic = x.traffic, content_hash = x.hash,
+    notes = COALESCE(x.notes, '{}'), traffic = x.traffic, traffic_requests = x.requests, traffic_errors5xx = x.errors5xx,
+    content_hash = x.hash,
     updated_at = now()
   FROM x
   WHERE NOT x.new AND t.id = x.id AND t.content_hash IS DISTINCT FROM x.hash

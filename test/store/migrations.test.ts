@@ -73,6 +73,7 @@ describe("migrate() on Postgres", () => {
         "terminations",
         "terminations_in_flight",
         "traffic_pending",
+        "workload_days",
         "workloads",
       ]);
       const rows = await sql<{ migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number }>(

@@ -1,0 +1,68 @@
+// Counts over a time range from workload_days (a per workload, UTC day and cause rollup kept current
+// by triggers on terminations; see its migration) plus, for the partial days at the range's ends,
+// the terminations themselves (index-only, through terminations_time_covering_idx). Same numbers as
+// aggregating terminations over the whole range, without reading every termination.
+import { OUTCOMES } from "../tracker/record.ts";
+import type { Params } from "./sql.ts";
+
+const DAY_MS = 86_400_000;
+
+export interface DaySplit {
+  /** Whole UTC days read from workload_days, [from, to) as YYYY-MM-DD (null: unbounded); null: none. */
+  days: { from: string | null; to: string | null } | null;
+  /** Terminations with no request time (workload_days' -infinity day) count only in unbounded ranges. */
+  unknown: boolean;
+  /** Parts read from terminations: request time in [from, to), or [from, to] when `inclusive`. */
+  edges: { from: string; to: string; inclusive: boolean }[];
+}
+
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** Splits [since, until] (both inclusive, ms precision like the stored times) into whole days and the rest. */
+export function splitDays(range: { since?: Date; until?: Date }): DaySplit {
+  const s = range.since?.getTime();
+  const u = range.until?.getTime();
+  if (s === undefined && u === undefined) return { days: { from: null, to: null }, unknown: true, edges: [] };
+  // First whole day starts at or after since; the last one ends at or before until + 1 ms.
+  const d0 = s === undefined ? null : Math.ceil(s / DAY_MS) * DAY_MS;
+  const d1 = u === undefined ? null : Math.floor((u + 1) / DAY_MS) * DAY_MS;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  if (d0 !== null && d1 !== null && d0 >= d1) {
+    return { days: null, unknown: false, edges: [{ from: iso(s!), to: iso(u!), inclusive: true }] };
+  }
+  const edges: DaySplit["edges"] = [];
+  if (s !== undefined && d0 !== null && s < d0) edges.push({ from: iso(s), to: iso(d0), inclusive: false });
+  if (u !== undefined && d1 !== null && d1 <= u) edges.push({ from: iso(d1), to: iso(u), inclusive: true });
+  return { days: { from: d0 === null ? null : isoDay(d0), to: d1 === null ? null : isoDay(d1) }, unknown: false, edges };
+}
+
+/** Columns of one counts row, per (workload_id, cause): n, one per outcome, wt (with traffic), rq, e5. */
+const COUNT_COLUMNS = ["n", ...OUTCOMES, "wt", "rq", "e5"] as const;
+
+/**
+ * SQL of per (workload_id, cause) counts over the split range for the workloads `scope` admits
+ * (a condition on a `workload_id` column, or "" for all): columns workload_id, cause and COUNT_COLUMNS.
+ */
+export function countsSql(split: DaySplit, scope: string, p: Params): string {
+  const parts: string[] = [];
+  const and = (cs: string[]) => (cs.length ? `WHERE ${cs.join(" AND ")}` : "");
+  if (split.days) {
+    const cs: string[] = [];
+    if (!split.unknown) cs.push(`d.day > '-infinity'::date`);
+    if (split.days.from !== null) cs.push(`d.day >= ${p.add(split.days.from)}::date`);
+    if (split.days.to !== null) cs.push(`d.day < ${p.add(split.days.to)}::date`);
+    if (scope) cs.push(`d.${scope}`);
+    parts.push(`SELECT d.workload_id, d.cause, d.terminations, ${OUTCOMES.map((o) => `d.${o}`).join(", ")}, d.with_traffic, d.requests, d.errors5xx
+      FROM workload_days d ${and(cs)}`);
+  }
+  for (const e of split.edges) {
+    const cs = [`t.delete_requested_at >= ${p.add(e.from)}::timestamptz`, `t.delete_requested_at ${e.inclusive ? "<=" : "<"} ${p.add(e.to)}::timestamptz`];
+    if (scope) cs.push(`t.${scope}`);
+    parts.push(`SELECT t.workload_id, t.cause, 1, ${OUTCOMES.map((o) => `(t.outcome = '${o}')::int`).join(", ")},
+        (t.traffic_requests IS NOT NULL)::int, COALESCE(t.traffic_requests, 0), COALESCE(t.traffic_errors5xx, 0)
+      FROM terminations t ${and(cs)}`);
+  }
+  if (parts.length === 0) return `SELECT NULL::int AS workload_id, NULL::text AS cause, ${COUNT_COLUMNS.map((c) => `0 AS ${c}`).join(", ")} WHERE false`;
+  return `SELECT x.workload_id, x.cause, ${COUNT_COLUMNS.map((c) => `sum(x.${c}) AS ${c}`).join(", ")}
+    FROM (${parts.join("\n    UNION ALL\n    ")}) AS x(workload_id, cause, ${COUNT_COLUMNS.join(", ")}) GROUP BY 1, 2`;
+}
