@@ -9,10 +9,12 @@
 //
 //   DATABASE_URL=postgresql://… npx tsx bench/api.ts [--terminations N] [--runs N] [--keep] [--db NAME] [--only REGEX]
 //
-// Not wired into bench/run.sh. Creates (and drops, unless --keep) its own database; `--db NAME`
+// Run by bench/run.sh (after the other benches; it needs `npm run build` for the render part). Creates (and drops, unless --keep) its own database; `--db NAME`
 // reuses one that an earlier `--keep` run loaded (migrations applied, nothing loaded or dropped).
 // `--only REGEX` measures only the queries whose name matches.
 import { spawn } from "node:child_process";
+import net from "node:net";
+import path from "node:path";
 import { once } from "node:events";
 import pg from "pg";
 import {
@@ -383,6 +385,36 @@ async function main(): Promise<void> {
     await run("API list: limit 100, namespace, 24 h", 100, () => findTerminations({ limit: 100, namespace: "team-7", ...days(1) }, store));
     await run("API list: limit 100, one workload (hottest)", 100, () => findTerminations({ limit: 100, cluster: hot.cluster, namespace: hot.namespace, kind: hot.kind, workload: hot.name }, store));
 
+    // Server render over HTTP: a real `drainwatch serve --no-ingest` on this database (the pages are
+    // server components calling the same queries; this adds Next's render and the HTTP hop).
+    if (ONLY === undefined || /render/.test(ONLY)) {
+      const served = await startServe(dbUrl);
+      try {
+        const page = (path: string) => async () => {
+          const res = await fetch(`${served.base}${path}`);
+          await res.text();
+          if (res.status !== 200) throw new Error(`GET ${path}: ${res.status}`);
+        };
+        const wl = (k: WorkloadKey) => `/workloads/${[k.cluster, k.namespace, k.kind, k.name].map(encodeURIComponent).join("/")}`;
+        for (const [name, path, target] of [
+          ["render: overview /, default range (24 h)", "/", 300],
+          ["render: overview /?since=7d", "/?since=7d", 300],
+          ["render: overview /?since=30d", "/?since=30d", 300],
+          [`render: workload page, hottest, default range (7 d)`, wl(hot), 300],
+          [`render: workload page, median, default range (7 d)`, wl(median), 300],
+          ["render: terminations list /terminations", "/terminations", 300],
+          ["render: API GET /api/v1/terminations?limit=100", "/api/v1/terminations?limit=100", 100],
+          ["render: API GET /api/v1/workloads (7 d default)", "/api/v1/workloads", 300],
+        ] as const) {
+          const r = await measure(name, target, cap, page(path));
+          results.push({ ...r, statements: [] });
+          log(`  ${name.padEnd(58)} p50 ${r.p50.toFixed(1).padStart(7)} ms  p95 ${r.p95.toFixed(1).padStart(7)} ms  (target ${target} ms)`);
+        }
+      } finally {
+        await served.stop();
+      }
+    }
+
     process.stdout.write(`\n## bench/api: ${N.toLocaleString("en")} terminations, ${WORKLOADS} workloads, ${CLUSTERS.length} clusters, ${RUNS} runs each\n\n`);
     process.stdout.write(`| query | p50 ms | p95 ms | max ms | target p95 | |\n|---|---:|---:|---:|---:|---|\n`);
     for (const r of results) {
@@ -395,6 +427,36 @@ async function main(): Promise<void> {
     else log(`kept database ${dbName}`);
     await admin.end();
   }
+}
+
+/** `drainwatch serve --no-ingest` on `dbUrl` (needs `npm run build`), ready to answer. */
+async function startServe(dbUrl: string): Promise<{ base: string; stop(): Promise<void> }> {
+  const port = await new Promise<number>((resolve, reject) => {
+    const srv = net.createServer().listen(0, "127.0.0.1", () => {
+      const a = srv.address();
+      srv.close(() => (typeof a === "object" && a ? resolve(a.port) : reject(new Error("no port"))));
+    });
+  });
+  const bin = path.resolve(import.meta.dirname, "../bin/drainwatch.mjs");
+  const child = spawn(process.execPath, ["--max-old-space-size=192", bin, "serve", "--no-ingest"], {
+    env: { ...processEnv(), DATABASE_URL: dbUrl, HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "warn", DRAINWATCH_SHUTDOWN_DELAY_SECONDS: "0", DRAINWATCH_RETENTION_DAYS: "0" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const ok = await fetch(`${base}/readyz`).then((r) => r.status === 200).catch(() => false);
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    base,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
 }
 
 await main();

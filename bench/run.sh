@@ -3,8 +3,9 @@
 # reader + tracker against JSON.parse and the store against a plain COPY.
 # Starts a throwaway PostgreSQL 15 (as the postgres OS user when run as root) unless DATABASE_URL
 # is set, and stops it afterwards. Then the live-ingest bench against the sandbox (bench/live.ts,
-# capped at 3 minutes), and the traffic joiner against a real Prometheus (bench/traffic.ts). Whole
-# run is capped at 10 minutes.
+# capped at 3 minutes), the traffic joiner against a real Prometheus (bench/traffic.ts), and the
+# UI/API at 1,000,000 terminations (bench/api.ts: queries, server render, EXPLAIN ANALYZE). Whole
+# run is capped at 25 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1 CHECKPOINT_DISABLE=1
@@ -12,7 +13,7 @@ export NEXT_TELEMETRY_DISABLED=1 CHECKPOINT_DISABLE=1
 TERMINATIONS=${BENCH_TERMINATIONS:-10500}
 CHURN=${BENCH_CHURN:-80000}
 SEED=${BENCH_SEED:-42}
-deadline=$((SECONDS + 600))
+deadline=$((SECONDS + 1500))
 
 # Shared helper: pg_test_start (initdb + pg_ctl as the postgres user, free port, exports
 # DATABASE_URL) and pg_test_stop.
@@ -57,3 +58,11 @@ BENCH_LIVE_NODE_FLAGS="--max-old-space-size=${DRAINWATCH_HEAP_MB:-192}" \
 # the live delay from a window becoming answerable to its traffic being filled. ~1 minute.
 echo >&2
 timeout $((deadline - SECONDS)) npx tsx bench/traffic.ts
+
+# The UI and API at 1,000,000 terminations over 2,000 workloads and 3 clusters (loaded with COPY):
+# query and server-render p50/p95 against their targets, and EXPLAIN ANALYZE of the main queries
+# (to bench/out/api.md). Needs the production build for the render part. ~8 minutes.
+echo >&2
+bash scripts/build.sh >&2
+timeout $((deadline - SECONDS)) npx tsx bench/api.ts > bench/out/api.md
+sed -n '/^## bench\/api/,/^### /p' bench/out/api.md | sed '$d'

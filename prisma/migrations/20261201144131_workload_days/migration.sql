@@ -100,7 +100,7 @@ $fn$;
 
 CREATE FUNCTION "workload_days_truncate"() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
-  TRUNCATE workload_days;
+  DELETE FROM workload_days;
   RETURN NULL;
 END
 $fn$;
