@@ -62,7 +62,7 @@ export function Timeline({ r }: { r: TerminationRecord }) {
   const killing = off(r.killingAt);
   const unready = off(r.endpointsUnreadyAt);
   const deleted = off(r.deletedAt);
-  const sleep = r.preStop.sleepSeconds;
+  const sleep = r.preStopSleepSeconds;
   // Offsets only: the facts below list the absolute times (and each mark's title has it).
   const at = (s: number | null): string => (s === null ? "—" : signedSeconds(s));
 

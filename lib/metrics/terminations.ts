@@ -20,7 +20,7 @@ export function observeNewTerminations(metrics: Metrics, records: readonly Termi
     if (r.endpointLagSeconds !== null) {
       metrics.endpointLagSeconds.observe(labels, r.endpointLagSeconds);
       // Contract §6: lag beyond the preStop sleep, or any lag without one.
-      if (r.endpointLagSeconds > (r.preStop.sleepSeconds ?? 0)) metrics.endpointLagOverPreStop.inc(labels);
+      if (r.endpointLagSeconds > (r.preStopSleepSeconds ?? 0)) metrics.endpointLagOverPreStop.inc(labels);
     }
     if (r.preStop.failed) metrics.preStopFailures.inc(labels);
   }

@@ -1,7 +1,7 @@
 // Recommendation rules. Each looks at a workload's newest terminations and, when its evidence is
 // there, says what to change, with the numbers and example pods behind it. Pure: records in,
 // recommendations out (table-tested in test/recommend).
-import type { ContainerExit, TerminationRecord } from "../tracker/record.ts";
+import type { ContainerExit, ContainerSpec, TerminationRecord } from "../tracker/record.ts";
 import { ceilSeconds, percentileCont, round2 } from "./stats.ts";
 import type { EvidenceFact, ExamplePod, Recommendation, Severity } from "./types.ts";
 
@@ -23,7 +23,7 @@ interface Context {
   records: readonly TerminationRecord[];
   newest: TerminationRecord;
   /** The main container of the newest record that has the most spec (the app). */
-  app: ContainerExit | null;
+  app: MainContainer | null;
 }
 
 export function recommend(input: RecommendInput): Recommendation[] {
@@ -42,7 +42,16 @@ export function recommend(input: RecommendInput): Recommendation[] {
 
 // ---- helpers --------------------------------------------------------------------------------
 
-const mainContainers = (r: TerminationRecord) => r.containers.filter((c) => !c.sidecar);
+/** A main container's exit with what its spec said (the record keeps the two apart: containerSpecs). */
+type MainContainer = ContainerExit & Omit<ContainerSpec, "name">;
+const NO_SPEC = { image: null, command: null, args: null, stopSignal: null };
+const mainContainers = (r: TerminationRecord): MainContainer[] =>
+  r.containers
+    .filter((c) => !c.sidecar)
+    .map((c) => {
+      const spec = r.containerSpecs.find((x) => x.name === c.name);
+      return { ...c, ...NO_SPEC, ...(spec ? { image: spec.image, command: spec.command, args: spec.args, stopSignal: spec.stopSignal } : {}) };
+    });
 const ms = (t: string | null) => (t === null ? null : Date.parse(t));
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
@@ -57,7 +66,7 @@ const secs = (label: string, value: number): EvidenceFact => ({ label, value: ro
 const hasExit = (r: TerminationRecord) => r.outcome !== "unknown";
 
 /** `sh -c "<script>"` as PID 1: the script, or null when the container does not start a shell. */
-export function shellScript(c: Pick<ContainerExit, "command" | "args">): string | null {
+export function shellScript(c: Pick<MainContainer, "command" | "args">): string | null {
   const argv = [...(c.command ?? []), ...(c.args ?? [])];
   const [bin, flag, script] = argv;
   if (bin === undefined || !SHELLS.has(bin.slice(bin.lastIndexOf("/") + 1))) return null;
@@ -66,7 +75,7 @@ export function shellScript(c: Pick<ContainerExit, "command" | "args">): string 
 }
 
 /** A shell script that runs its last command without `exec`: the shell stays PID 1. */
-function shellWithoutExec(c: ContainerExit | null): string | null {
+function shellWithoutExec(c: MainContainer | null): string | null {
   if (!c) return null;
   const script = shellScript(c);
   if (script === null) return null;
@@ -75,7 +84,7 @@ function shellWithoutExec(c: ContainerExit | null): string | null {
 }
 
 /** The container's command/args with `exec` before the shell script, as YAML flow lists. */
-function execSnippet(app: ContainerExit, script: string): string {
+function execSnippet(app: MainContainer, script: string): string {
   const flow = (list: readonly string[]) => `[${list.map((s) => JSON.stringify(s)).join(", ")}]`;
   const withExec = (s: string) => (s === script ? `exec ${script.trim()}` : s);
   const command = app.command ?? [];
@@ -185,7 +194,7 @@ const preStopSleep: Rule = ({ records, newest, app }) => {
   if (lags.length === 0 || !app) return null;
   const values = lags.map((r) => r.endpointLagSeconds ?? 0);
   const p99 = percentileCont(values, 0.99) ?? 0;
-  const sleep = newest.preStop.sleepSeconds;
+  const sleep = newest.preStopSleepSeconds;
   const errors = records.reduce((n, r) => n + (r.traffic ? Math.max(0, r.traffic.errors5xx - r.traffic.baselineErrors5xx) : 0), 0);
   const noTraffic = records.every((r) => r.traffic === null);
   const proposed = Math.max(ceilSeconds(p99 + Math.max(1, p99 * MARGIN_SHARE)), 1);
@@ -326,7 +335,7 @@ const preStopFailed: Rule = ({ records, app }) => {
   const failed = records.filter((r) => r.preStop.failed);
   if (failed.length === 0) return null;
   const message = failed[0]?.events.find((e) => e.reason === "FailedPreStopHook")?.message ?? null;
-  const sleep = failed.map((r) => r.preStop.sleepSeconds).find((s) => s !== null) ?? null;
+  const sleep = failed.map((r) => r.preStopSleepSeconds).find((s) => s !== null) ?? null;
   const name = app?.name ?? "app";
   return {
     id: "prestop-failed",

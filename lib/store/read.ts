@@ -58,14 +58,12 @@ export const RECORD_JSON = `json_build_object(
   'deletedAt', ${ts("t.deleted_at")},
   'drainSeconds', t.drain_seconds,
   'endpointLagSeconds', t.endpoint_lag_seconds,
-  'preStop', json_build_object('defined', t.prestop_defined, 'action', t.prestop_action, 'failed', t.prestop_failed,
-    'sleepSeconds', t.prestop_sleep_seconds),
+  'preStop', json_build_object('defined', t.prestop_defined, 'action', t.prestop_action, 'failed', t.prestop_failed),
   'sidecarExitedFirst', t.sidecar_exited_first,
   'containers', COALESCE((
     SELECT json_agg(json_build_object(
       'name', x.name, 'sidecar', x.sidecar, 'exitCode', x.exit_code, 'reason', x.reason,
-      'finishedAt', ${ts("x.finished_at")}, 'outcome', x.outcome,
-      'image', x.image, 'command', x.command, 'args', x.args, 'stopSignal', x.stop_signal) ORDER BY x.ordinal)
+      'finishedAt', ${ts("x.finished_at")}, 'outcome', x.outcome) ORDER BY x.ordinal)
     FROM termination_containers x WHERE x.termination_id = t.id), '[]'::json),
   'events', COALESCE((
     SELECT json_agg(json_build_object(
@@ -73,7 +71,13 @@ export const RECORD_JSON = `json_build_object(
       'at', ${ts("x.at")}, 'count', x.count) ORDER BY x.ordinal)
     FROM termination_events x WHERE x.termination_id = t.id), '[]'::json),
   'traffic', t.traffic,
-  'notes', COALESCE(to_json(t.notes), '[]'::json)
+  'notes', COALESCE(to_json(t.notes), '[]'::json),
+  'preStopSleepSeconds', t.prestop_sleep_seconds,
+  'containerSpecs', COALESCE((
+    SELECT json_agg(json_build_object(
+      'name', x.name, 'image', x.image, 'command', x.command, 'args', x.args, 'stopSignal', x.stop_signal) ORDER BY x.ordinal)
+    FROM termination_containers x WHERE x.termination_id = t.id
+      AND (x.image IS NOT NULL OR x.command IS NOT NULL OR x.args IS NOT NULL OR x.stop_signal IS NOT NULL)), '[]'::json)
 )::text`;
 
 export const FROM = `FROM terminations t

@@ -45,12 +45,16 @@ export function prepare(
     t1: time(r.deleteRequestedAt, "deleteRequestedAt", r), t2: time(r.deadlineAt, "deadlineAt", r),
     t3: time(r.endpointsUnreadyAt, "endpointsUnreadyAt", r), t4: time(r.killingAt, "killingAt", r),
     t5: time(r.exitedAt, "exitedAt", r), t6: time(r.deletedAt, "deletedAt", r),
-    d: r.drainSeconds, l: r.endpointLagSeconds, pd: r.preStop.defined, pa: r.preStop.action, pf: r.preStop.failed, ps: r.preStop.sleepSeconds,
+    d: r.drainSeconds, l: r.endpointLagSeconds, pd: r.preStop.defined, pa: r.preStop.action, pf: r.preStop.failed, ps: r.preStopSleepSeconds,
     sf: r.sidecarExitedFirst, nt: r.notes, tr: r.traffic === null ? null : sortedKeys(r.traffic),
-    c: r.containers.map((x) => ({
-      n: x.name, s: x.sidecar, x: x.exitCode, r: x.reason, f: time(x.finishedAt, "containers.finishedAt", r), o: x.outcome,
-      im: x.image, cm: x.command, ag: x.args, ss: x.stopSignal,
-    })),
+    c: r.containers.map((x, i) => {
+      // containerSpecs is built from the same containers, in the same order (lib/tracker/entry.ts).
+      const spec = r.containerSpecs[i]?.name === x.name ? r.containerSpecs[i] : r.containerSpecs.find((c) => c.name === x.name);
+      return {
+        n: x.name, s: x.sidecar, x: x.exitCode, r: x.reason, f: time(x.finishedAt, "containers.finishedAt", r), o: x.outcome,
+        im: spec?.image ?? null, cm: spec?.command ?? null, ag: spec?.args ?? null, ss: spec?.stopSignal ?? null,
+      };
+    }),
     e: r.events.map((x) => ({ r: x.reason, t: x.type, m: x.message, a: time(x.at, "events.at", r), k: x.count })),
   });
   const hash = createHash("sha256").update(body).digest("base64");
@@ -237,7 +241,8 @@ function hasNul(r: TerminationRecord): boolean {
   const has = (v: string | null) => v !== null && v.includes("\0");
   if ([r.podUid, r.cluster, r.namespace, r.pod, r.node, r.workload.kind, r.workload.name, r.revision].some(has)) return true;
   if (r.notes.some(has)) return true;
-  if (r.containers.some((c) => has(c.name) || has(c.reason) || has(c.image) || has(c.stopSignal) || [...(c.command ?? []), ...(c.args ?? [])].some(has))) return true;
+  if (r.containers.some((c) => has(c.name) || has(c.reason))) return true;
+  if (r.containerSpecs.some((c) => has(c.image) || has(c.stopSignal) || [...(c.command ?? []), ...(c.args ?? [])].some(has))) return true;
   return r.events.some((e) => has(e.reason) || has(e.type) || has(e.message));
 }
 

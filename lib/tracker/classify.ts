@@ -1,6 +1,6 @@
 // Pure classification rules of contract section 3: container and pod outcomes, sidecars,
 // preStop, and the causes that a pod's own status proves.
-import type { Cause, ContainerExit, Outcome, PreStopAction } from "./record";
+import type { Cause, ContainerExit, ContainerSpec as RecordContainerSpec, Outcome, PreStopAction } from "./record";
 import type { ContainerSpec, ContainerStatus, Pod, PodCondition } from "./objects";
 import { formatTime, parseTime } from "./time";
 
@@ -72,6 +72,12 @@ export function containerExit(view: ContainerView, deadlineAt: number | null): C
     reason: t?.reason ?? null,
     finishedAt: formatTime(parseTime(t?.finishedAt)),
     outcome: containerOutcome(view.status, deadlineAt),
+  };
+}
+
+export function containerSpec(view: ContainerView): RecordContainerSpec {
+  return {
+    name: view.name,
     image: view.spec?.image ?? null,
     command: view.spec?.command ?? null,
     args: view.spec?.args ?? null,

@@ -1,8 +1,8 @@
 // The state of one pod termination (keyed by pod UID) and its derivation into a record.
-import type { Cause, Outcome, RecordEvent, TerminationRecord } from "./record";
+import type { Cause, ContainerSpec, Outcome, RecordEvent, TerminationRecord } from "./record";
 import type { Pod } from "./objects";
 import { ownerCause, type OwnerSnapshot } from "./owners";
-import { containerExit, containerViews, hasFinalStatus, podOutcome, preStopOf } from "./classify";
+import { containerExit, containerSpec, containerViews, hasFinalStatus, podOutcome, preStopOf } from "./classify";
 import { formatTime, maxTime, minTime, parseTime, seconds } from "./time";
 
 export interface StoredEvent {
@@ -64,6 +64,10 @@ export interface LateOwnerEvidence {
   behindSoonAfter(e: Entry): boolean;
 }
 
+/** Containers whose spec said anything (seen without one: nothing to record). The store reads back
+ * the same rule, so a record round-trips exactly. */
+const specSaysSomething = (c: ContainerSpec): boolean => c.image !== null || c.command !== null || c.args !== null || c.stopSignal !== null;
+
 export function buildRecord(entry: Entry, cluster: string, late: LateOwnerEvidence): TerminationRecord {
   const pod = entry.pod;
   const views = containerViews(pod);
@@ -121,7 +125,6 @@ export function buildRecord(entry: Entry, cluster: string, late: LateOwnerEviden
       defined: preStop.defined,
       action: preStop.action,
       failed: events.some((e) => e.reason === "FailedPreStopHook"),
-      sleepSeconds: preStop.sleepSeconds,
     },
     sidecarExitedFirst: firstSidecarExit !== null && exitedAt !== null && firstSidecarExit < exitedAt,
     containers,
@@ -130,5 +133,7 @@ export function buildRecord(entry: Entry, cluster: string, late: LateOwnerEviden
     ),
     traffic: null,
     notes: NOTE_ORDER.filter((n) => notes.has(n)),
+    preStopSleepSeconds: preStop.sleepSeconds,
+    containerSpecs: views.map(containerSpec).filter(specSaysSomething),
   };
 }

@@ -34,13 +34,20 @@ export const containerExitSchema = z.object({
   reason: z.string().nullable(),
   finishedAt: time,
   outcome: outcomeSchema,
-  // Additions to contract section 3 (ARCHITECTURE.md, "Record additions"): what the container's
-  // spec said, for recommendations; null when the pod was seen without its spec.
-  image: z.string().nullable().default(null),
-  command: z.array(z.string()).nullable().default(null),
-  args: z.array(z.string()).nullable().default(null),
+});
+
+/**
+ * Addition to contract section 3 (ARCHITECTURE.md, "Record additions"): what each container's
+ * spec said, for recommendations; null fields when the pod was seen without its spec. A top-level
+ * field of its own, so that the contract's `containers` objects stay exactly as specified.
+ */
+export const containerSpecSchema = z.object({
+  name: z.string(),
+  image: z.string().nullable(),
+  command: z.array(z.string()).nullable(),
+  args: z.array(z.string()).nullable(),
   /** `lifecycle.stopSignal` (Kubernetes 1.33+), null when unset: the image's STOPSIGNAL applies. */
-  stopSignal: z.string().nullable().default(null),
+  stopSignal: z.string().nullable(),
 });
 
 export const recordEventSchema = z.object({
@@ -85,16 +92,21 @@ export const terminationRecordSchema = z.object({
     defined: z.boolean(),
     action: z.enum(PRESTOP_ACTIONS).nullable(),
     failed: z.boolean(),
-    sleepSeconds: z.number().nullable().default(null),
   }),
   sidecarExitedFirst: z.boolean(),
   containers: z.array(containerExitSchema),
   events: z.array(recordEventSchema),
   traffic: trafficSchema.nullable(),
   notes: z.array(z.string()),
+  // Additions (contract: add fields, never change existing ones): top-level, so the contract's
+  // own objects (preStop, containers) stay exactly as its examples print them.
+  /** contract §3 `preStop.sleepSeconds`: the seconds of a sleep action, or of an exec `sleep N`. */
+  preStopSleepSeconds: z.number().nullable().default(null),
+  containerSpecs: z.array(containerSpecSchema).default([]),
 });
 
 export type ContainerExit = z.infer<typeof containerExitSchema>;
+export type ContainerSpec = z.infer<typeof containerSpecSchema>;
 export type RecordEvent = z.infer<typeof recordEventSchema>;
 export type Traffic = z.infer<typeof trafficSchema>;
 export type TerminationRecord = z.infer<typeof terminationRecordSchema>;

@@ -13,8 +13,8 @@ interface Opts {
   drain?: number | null;
   grace?: number | null;
   lag?: number | null;
-  preStop?: Partial<TerminationRecord["preStop"]>;
-  app?: Partial<TerminationRecord["containers"][number]>;
+  preStop?: Partial<TerminationRecord["preStop"]> & { sleepSeconds?: number | null };
+  app?: Partial<TerminationRecord["containers"][number]> & Partial<Omit<TerminationRecord["containerSpecs"][number], "name">>;
   sidecar?: Partial<TerminationRecord["containers"][number]> & { name: string };
   sidecarFirst?: boolean;
   traffic?: { errors5xx: number; baselineErrors5xx: number } | null;
@@ -30,6 +30,8 @@ function rec(o: Opts): TerminationRecord {
   const grace = o.grace === undefined ? 30 : o.grace;
   const exitCode = { clean: 0, sigterm: 143, sigkill: 137, oom: 137, error: 1, unknown: null }[outcome];
   const exited = drain === null ? null : at(start + Math.floor(drain));
+  const { sleepSeconds = null, ...preStop } = o.preStop ?? {};
+  const { image = "registry.example/web:3", command = null, args = null, stopSignal = null, ...appExit } = o.app ?? {};
   return terminationRecordSchema.parse({
     podUid: `uid-${o.i}`,
     cluster: "default",
@@ -49,10 +51,12 @@ function rec(o: Opts): TerminationRecord {
     deletedAt: exited,
     drainSeconds: drain,
     endpointLagSeconds: o.lag ?? null,
-    preStop: { defined: false, action: null, failed: false, sleepSeconds: null, ...o.preStop },
+    preStop: { defined: false, action: null, failed: false, ...preStop },
+    preStopSleepSeconds: sleepSeconds,
+    containerSpecs: [{ name: "app", image, command, args, stopSignal }],
     sidecarExitedFirst: o.sidecarFirst ?? false,
     containers: [
-      { name: "app", sidecar: false, exitCode, reason: outcome === "oom" ? "OOMKilled" : exitCode === 0 ? "Completed" : "Error", finishedAt: exited, outcome, image: "registry.example/web:3", ...o.app },
+      { name: "app", sidecar: false, exitCode, reason: outcome === "oom" ? "OOMKilled" : exitCode === 0 ? "Completed" : "Error", finishedAt: exited, outcome, ...appExit },
       ...(o.sidecar ? [{ sidecar: true, exitCode: 0, reason: "Completed", finishedAt: at(start + 1), outcome: "clean", ...o.sidecar }] : []),
     ],
     events: o.events ?? [],

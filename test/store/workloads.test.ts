@@ -47,7 +47,8 @@ const checkout = checkoutDrains.map((d, i) =>
     deleteRequestedAt: at(i * 100),
     drainSeconds: d,
     endpointLagSeconds: checkoutLags[i] ?? null,
-    preStop: { defined: true, action: "sleep", failed: false, sleepSeconds: 1 },
+    preStop: { defined: true, action: "sleep", failed: false },
+    preStopSleepSeconds: 1,
     traffic: i % 2 ? null : { ...sigkillRecord().traffic!, requests: 100 * (i + 1), errors5xx: i },
   }),
 );

@@ -317,7 +317,7 @@ const rows: Row[] = [
         .graceful(p, { request: 0, grace: 30, exit: clean, finished: 9 })
         .add(9.5, "ADDED", event(p, "FailedPreStopHook", "PreStopHook failed", 2, { type: "Warning", container: "app" }));
     },
-    expect: { preStop: { defined: true, action: "exec", failed: true, sleepSeconds: null } },
+    expect: { preStop: { defined: true, action: "exec", failed: true }, preStopSleepSeconds: null },
   },
   {
     name: "preStop exec of a plain sleep (through sh -c): sleepSeconds; the container's image, command and args are kept",
@@ -334,8 +334,10 @@ const rows: Row[] = [
       return owners(new Capture()).graceful(p, { request: 0, grace: 30, exit: clean, finished: 9 });
     },
     expect: {
-      preStop: { defined: true, action: "exec", failed: false, sleepSeconds: 7 },
-      containers: [{ name: "app", sidecar: false, exitCode: 0, reason: "Completed", finishedAt: ms(9), outcome: "clean", image: "nginx:1.27", command: ["sh", "-c"], args: ["nginx -g 'daemon off;'"], stopSignal: null }],
+      preStop: { defined: true, action: "exec", failed: false },
+      preStopSleepSeconds: 7,
+      containers: [{ name: "app", sidecar: false, exitCode: 0, reason: "Completed", finishedAt: ms(9), outcome: "clean" }],
+      containerSpecs: [{ name: "app", image: "nginx:1.27", command: ["sh", "-c"], args: ["nginx -g 'daemon off;'"], stopSignal: null }],
     },
   },
   {
@@ -345,8 +347,10 @@ const rows: Row[] = [
       return owners(new Capture()).graceful(p, { request: 0, grace: 30, exit: clean, finished: 9 });
     },
     expect: {
-      preStop: { defined: false, action: null, failed: false, sleepSeconds: null },
-      containers: [{ name: "app", sidecar: false, exitCode: 0, reason: "Completed", finishedAt: ms(9), outcome: "clean", image: null, command: null, args: null, stopSignal: "SIGQUIT" }],
+      preStop: { defined: false, action: null, failed: false },
+      preStopSleepSeconds: null,
+      containers: [{ name: "app", sidecar: false, exitCode: 0, reason: "Completed", finishedAt: ms(9), outcome: "clean" }],
+      containerSpecs: [{ name: "app", image: null, command: null, args: null, stopSignal: "SIGQUIT" }],
     },
   },
   {
@@ -355,7 +359,7 @@ const rows: Row[] = [
       const p = pod({ name: "web-abc12-x1", owner: { kind: "ReplicaSet", name: "web-abc12" }, containers: [{ name: "app", preStop: { sleep: { seconds: 30 } } }] });
       return owners(new Capture()).graceful(p, { request: 0, grace: 30, exit: { app: terminated(137, "Error", 32) }, phase: "Failed", finished: 32 });
     },
-    expect: { preStop: { defined: true, action: "sleep", failed: false, sleepSeconds: 30 }, notes: ["prestop-overran-grace"], outcome: "sigkill" },
+    expect: { preStop: { defined: true, action: "sleep", failed: false }, preStopSleepSeconds: 30, notes: ["prestop-overran-grace"], outcome: "sigkill" },
   },
   {
     name: "a second delete with a shorter grace: first observation kept, deadline-rewritten noted",

@@ -123,7 +123,7 @@ export default async function TerminationPage({ params }: { params: Promise<Para
     ["Killing event", r.killingAt ? `${utcMs(r.killingAt)} (${signedSeconds(offsetSeconds(r.killingAt, r.deleteRequestedAt))})` : "—"],
     ["last main exit", r.exitedAt ? `${utcMs(r.exitedAt)} (${signedSeconds(r.drainSeconds)})` : "—"],
     ["deleted", r.deletedAt ? `${utcMs(r.deletedAt)} (${signedSeconds(offsetSeconds(r.deletedAt, r.deleteRequestedAt))})` : "—"],
-    ["preStop", r.preStop.defined ? `${r.preStop.action ?? "defined"}${r.preStop.sleepSeconds !== null ? ` ${r.preStop.sleepSeconds} s` : ""}${r.preStop.failed ? " · FAILED (FailedPreStopHook)" : ""}` : "none"],
+    ["preStop", r.preStop.defined ? `${r.preStop.action ?? "defined"}${r.preStopSleepSeconds !== null ? ` ${r.preStopSleepSeconds} s` : ""}${r.preStop.failed ? " · FAILED (FailedPreStopHook)" : ""}` : "none"],
     ["sidecar exited first", r.sidecarExitedFirst ? "yes: a sidecar stopped before the app" : "no"],
     ["node", r.node ?? "—"],
     ["revision", r.revision ?? "—"],
