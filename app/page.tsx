@@ -51,7 +51,7 @@ function tiles(items: WorkloadSummary[], metricsConfigured: boolean, range: stri
 export default async function OverviewPage({ searchParams }: { searchParams: Promise<Search> }) {
   const search = await searchParams;
   const now = Date.now();
-  const view = await loadWorkloadsView(search, now);
+  const view = await loadWorkloadsView(search, now, 50);
   if (!view.ok) {
     return (
       <>
@@ -102,6 +102,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
               search={search}
               now={now}
               multiCluster={view.clusters.length > 1}
+              page={view.page}
             />
           )}
         </>

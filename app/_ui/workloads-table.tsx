@@ -55,7 +55,7 @@ function SortHead({ label, k, sort, path, search, num, title }: { label: string;
   const nextDir = active ? (sort.dir === "asc" ? "desc" : "asc") : k === "name" ? "asc" : "desc";
   return (
     <th className={num ? "num" : undefined} aria-sort={active ? (sort.dir === "asc" ? "ascending" : "descending") : undefined} title={title}>
-      <a href={href(path, search, { sort: k, dir: nextDir })}>
+      <a href={href(path, search, { sort: k, dir: nextDir, page: undefined })}>
         {label}
         {active ? (sort.dir === "asc" ? " ↑" : " ↓") : ""}
       </a>
@@ -90,6 +90,7 @@ export function WorkloadsTable({
   now,
   full = false,
   multiCluster,
+  page,
 }: {
   items: WorkloadSummary[];
   trends: Map<string, WorkloadTrend>;
@@ -100,8 +101,11 @@ export function WorkloadsTable({
   /** /workloads: p50 and max drain, causes, requests. */
   full?: boolean;
   multiCluster: boolean;
+  /** The page shown (`page` in the URL): a cluster with thousands of workloads renders one page. */
+  page: { items: WorkloadSummary[]; number: number; pages: number; size: number };
 }) {
   const head = { sort, path, search };
+  const { items: shown, number, pages, size } = page;
   return (
     <>
       <OutcomeLegend />
@@ -122,7 +126,7 @@ export function WorkloadsTable({
             </tr>
           </thead>
           <tbody>
-            {items.map((w) => {
+            {shown.map((w) => {
               const failed = failedCount(w.outcomes);
               const over = w.drainSeconds !== null && w.gracePeriodSeconds !== null && w.drainSeconds.p95 > w.gracePeriodSeconds;
               return (
@@ -183,6 +187,27 @@ export function WorkloadsTable({
           </tbody>
         </table>
       </div>
+      {pages > 1 ? (
+        <nav className="pager meta" aria-label="workload pages" data-testid="workloads-pager">
+          workloads {count((number - 1) * size + 1)}–{count((number - 1) * size + shown.length)} of {count(items.length)}
+          {number > 1 ? (
+            <>
+              {" · "}
+              <a href={href(path, search, { page: number === 2 ? undefined : String(number - 1) })} rel="prev">
+                ← previous
+              </a>
+            </>
+          ) : null}
+          {number < pages ? (
+            <>
+              {" · "}
+              <a href={href(path, search, { page: String(number + 1) })} rel="next">
+                next →
+              </a>
+            </>
+          ) : null}
+        </nav>
+      ) : null}
     </>
   );
 }

@@ -19,12 +19,15 @@ export type WorkloadsView =
       sort: Sort;
       filter: WorkloadFilter;
       summaries: Loaded<WorkloadSummary[]>;
+      /** The page of sorted summaries shown (`page` in the URL). */
+      page: { items: WorkloadSummary[]; number: number; pages: number; size: number };
+      /** Sparklines of the shown page's workloads. */
       trends: Map<string, WorkloadTrend>;
       clusters: string[];
       namespaces: string[];
     };
 
-export async function loadWorkloadsView(search: Search, now: number): Promise<WorkloadsView> {
+export async function loadWorkloadsView(search: Search, now: number, pageSize: number): Promise<WorkloadsView> {
   let range: Range;
   let outcomes: Outcome[];
   let sort: Sort;
@@ -44,20 +47,24 @@ export async function loadWorkloadsView(search: Search, now: number): Promise<Wo
     since: range.since,
     until: range.until,
   };
-  const [summaries, trends, clusters, namespaces] = await Promise.all([
-    load(findWorkloadSummaries(filter)),
-    load(findWorkloadTrends({ ...filter, since: range.since, until: range.until ?? new Date(now) }, TREND_BUCKETS)),
-    load(findClusters()),
-    load(findNamespaces(cluster)),
-  ]);
+  const [summaries, clusters, namespaces] = await Promise.all([load(findWorkloadSummaries(filter)), load(findClusters()), load(findNamespaces(cluster))]);
+  const sorted = summaries.ok ? sortWorkloads(summaries.value, sort) : [];
+  const pages = Math.max(1, Math.ceil(sorted.length / pageSize));
+  const requested = Number.parseInt(one(search, "page") ?? "1", 10);
+  const number = Number.isInteger(requested) && requested >= 1 ? Math.min(requested, pages) : 1;
+  const shown = sorted.slice((number - 1) * pageSize, number * pageSize);
+  // Sparklines only for the rows shown: a page of workloads reads through the (workload, time) index.
+  const trends =
+    shown.length === 0 ? null : await load(findWorkloadTrends({ ...filter, since: range.since, until: range.until ?? new Date(now), workloads: shown }, TREND_BUCKETS));
   return {
     ok: true,
     range,
     outcomes,
     sort,
     filter,
-    summaries: summaries.ok ? { ok: true, value: sortWorkloads(summaries.value, sort) } : summaries,
-    trends: new Map(trends.ok ? trends.value.items.map((t) => [workloadKey(t), t]) : []),
+    summaries: summaries.ok ? { ok: true, value: sorted } : summaries,
+    page: { items: shown, number, pages, size: pageSize },
+    trends: new Map(trends?.ok ? trends.value.items.map((t) => [workloadKey(t), t]) : []),
     clusters: clusters.ok ? clusters.value : [],
     namespaces: namespaces.ok ? namespaces.value : [],
   };

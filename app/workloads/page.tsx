@@ -15,7 +15,7 @@ export default async function WorkloadsPage({ searchParams }: { searchParams: Pr
   const search = await searchParams;
   const now = Date.now();
   const path = "/workloads";
-  const view = await loadWorkloadsView(search, now);
+  const view = await loadWorkloadsView(search, now, 100);
   if (!view.ok) {
     return (
       <>
@@ -44,7 +44,7 @@ export default async function WorkloadsPage({ searchParams }: { searchParams: Pr
           <a href={href(path, search, { since: "30d", until: undefined })}>30 d</a>) or <a href={path}>clear the filters</a>.
         </Empty>
       ) : (
-        <WorkloadsTable items={view.summaries.value} trends={view.trends} sort={view.sort} path={path} search={search} now={now} full multiCluster={view.clusters.length > 1} />
+        <WorkloadsTable items={view.summaries.value} trends={view.trends} sort={view.sort} path={path} search={search} now={now} full multiCluster={view.clusters.length > 1} page={view.page} />
       )}
     </>
   );

@@ -229,7 +229,7 @@ export async function findWorkloadSummaries(filter: WorkloadFilter = {}, store?:
  * (sigkill + oom + error) in `buckets` equal buckets (the overview's sparklines).
  */
 export async function findWorkloadTrends(
-  filter: WorkloadFilter & { since: Date; until: Date },
+  filter: WorkloadFilter & { since: Date; until: Date; /** only these workloads (a page of the overview) */ workloads?: readonly WorkloadKey[] },
   buckets = 24,
   store?: Store,
 ): Promise<WorkloadTrends> {
@@ -241,6 +241,12 @@ export async function findWorkloadTrends(
   const clauses = rangeClauses(filter, p);
   const scope = workloadScope(filter, p);
   if (scope) clauses.push(`t.${scope}`);
+  if (filter.workloads !== undefined) {
+    // A page of workloads: each one's range through the (workload, time) index, not the whole range.
+    const keys = p.add(JSON.stringify(filter.workloads.map((k) => ({ c: k.cluster, n: k.namespace, k: k.kind, w: k.name }))));
+    clauses.push(`t.workload_id IN (SELECT w.id FROM workloads w JOIN clusters c ON c.id = w.cluster_id
+      JOIN json_to_recordset(${keys}::json) AS x(c text, n text, k text, w text) ON c.name = x.c AND w.namespace = x.n AND w.kind = x.k AND w.name = x.w)`);
+  }
   const bucket = buckets === 1 ? "0" : `width_bucket(t.delete_requested_at, ${p.add(bucketStarts(filter.since.getTime(), widthMs, buckets))}::timestamptz[])`;
   const selected = filter.outcome === undefined ? null : p.add(asList(filter.outcome));
   const db = await getStore(store);

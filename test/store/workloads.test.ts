@@ -159,6 +159,14 @@ describe("findWorkloadTrends", () => {
       ["default/shop/Deployment/checkout", [1, 1, 1, 2], [0, 0, 0, 2]],
     ]);
   });
+
+  it("restricted to a page of workloads, gives exactly their rows of the unrestricted answer", async () => {
+    const range = { since: new Date(at(0)), until: new Date(at(400)), cluster: "default" };
+    const all = await findWorkloadTrends(range, 4, store);
+    const page = await findWorkloadTrends({ ...range, workloads: [{ cluster: "default", namespace: "shop", kind: "Deployment", name: "checkout" }] }, 4, store);
+    expect(page.items).toEqual(all.items.filter((i) => i.name === "checkout"));
+    expect((await findWorkloadTrends({ ...range, workloads: [] }, 4, store)).items).toEqual([]);
+  });
 });
 
 describe("getWorkload", () => {
