@@ -55,6 +55,11 @@ export interface OwnerSnapshot {
   revisionOf: { uid: string; pod: string } | null;
 }
 
+/** Owned by a Job (whose finished pods are routinely cleaned up long after they ended). */
+export function ownedByJob(refs: readonly OwnerRef[] | null | undefined): boolean {
+  return controllerRef(refs)?.kind === "Job";
+}
+
 function controllerRef(refs: readonly OwnerRef[] | null | undefined): OwnerRef | null {
   if (!refs || refs.length === 0) return null;
   return refs.find((r) => r.controller === true) ?? refs[0] ?? null;

@@ -6,7 +6,7 @@ import type { TerminationRecord } from "./record";
 import { MinHeap } from "./heap";
 import { buildRecord, isRestartKill, type Entry, type StoredEvent } from "./entry";
 import { disruptionCause, containerViews, hasFinalStatus, isKubeletTermination, isTerminal, kubeletCause } from "./classify";
-import { OwnerCache } from "./owners";
+import { OwnerCache, ownedByJob } from "./owners";
 import { describeIssue, endpointSliceSchema, eventSchema, podSchema, uidOnlySchema, workloadSchema, type Pod } from "./objects";
 import { maxTime, parseTime, podObjectTime } from "./time";
 
@@ -203,15 +203,25 @@ export class Tracker {
 
     if (!entry) {
       if (!deleting && !isTerminal(pod)) return result; // a running pod: nothing to keep
+      // First seen already terminal and being deleted: drainwatch was not watching when it was
+      // asked to stop. A record all the same (contract §3), whatever the restartPolicy, noted as
+      // such; except a Job's pod, whose finished pods are routinely cleaned up long after.
+      const firstSeenTerminal = deleting && isTerminal(pod);
+      if (firstSeenTerminal && ownedByJob(pod.metadata.ownerReferences)) {
+        this.remember(uid);
+        return result;
+      }
       if (isKubeletTermination(pod)) {
         entry = this.startEntry(pod, t, "kubelet");
-      } else if (isTerminal(pod) && (!deleting || pod.spec?.restartPolicy !== "Always")) {
-        // Finished on its own (a Job pod, a crash with restartPolicy Never): not a termination.
+      } else if (isTerminal(pod) && !deleting) {
+        // Finished on its own (a Job pod, a crash with restartPolicy Never): not a termination,
+        // not even when it is deleted later.
         this.remember(uid);
         return result;
       } else {
         entry = this.startEntry(pod, t, "api");
       }
+      if (firstSeenTerminal) entry.notes.add("first-seen-terminal");
     } else {
       this.update(entry, pod, t);
     }

@@ -127,7 +127,8 @@ const rows: Row[] = [
       const d = deleting(p, 0, 0);
       return owners(new Capture()).add(0.1, "MODIFIED", d).add(0.2, "DELETED", d);
     },
-    expect: { cause: "pod-gc", outcome: "unknown", notes: ["no-final-status"], gracePeriodSeconds: 0 },
+    // First seen already terminal (Failed) and being deleted: noted as such (contract §3).
+    expect: { cause: "pod-gc", outcome: "unknown", notes: ["no-final-status", "first-seen-terminal"], gracePeriodSeconds: 0 },
   },
   {
     name: "a stale DisruptionTarget with status False is no disruption",
@@ -209,7 +210,16 @@ const rows: Row[] = [
       const last = finalDelete(withStates(deleting(web(), 0, 30), clean, "Succeeded"), 0);
       return owners(new Capture()).add(10, "MODIFIED", last).add(10.1, "DELETED", last);
     },
-    expect: { cause: "unknown", outcome: "clean", notes: ["deadline-rewritten"] },
+    expect: { cause: "unknown", outcome: "clean", notes: ["deadline-rewritten", "first-seen-terminal"] },
+  },
+  {
+    name: "first seen already terminal and being deleted with restartPolicy Never: still a record, noted",
+    capture: () => {
+      const p = pod({ name: "web-abc12-x1", owner: { kind: "ReplicaSet", name: "web-abc12" }, labels: { "pod-template-hash": "abc12" }, restartPolicy: "Never" });
+      const last = finalDelete(withStates(deleting(p, 0, 30), { app: terminated(143, "Error", 4) }, "Failed"), 0);
+      return owners(new Capture()).add(10, "MODIFIED", last).add(10.1, "DELETED", last);
+    },
+    expect: { cause: "unknown", outcome: "sigterm", notes: ["deadline-rewritten", "first-seen-terminal"] },
   },
   {
     name: "SIGKILL after grace: 137/Error at deadline + 2 s",
@@ -509,6 +519,19 @@ describe("tracker: what is not a termination", () => {
     const { records, tracker } = run(c.facts);
     expect(records).toEqual([]);
     expect(tracker.stats().pending).toBe(0);
+  });
+
+  it("a Job's pod first seen already terminal and being deleted produces no record (routine cleanup)", () => {
+    const p = pod({ name: "nightly-x1", owner: { kind: "Job", name: "nightly" }, restartPolicy: "Never" });
+    const last = finalDelete(withStates(deleting(p, 0, 30), { app: terminated(1, "Error", 4) }, "Failed"), 0);
+    expect(run(new Capture().add(10, "MODIFIED", last).add(10.1, "DELETED", last).facts).records).toEqual([]);
+  });
+
+  it("a pod seen to finish on its own gets no record, even when it is deleted later", () => {
+    const p = pod({ name: "web-abc12-x1", owner: { kind: "ReplicaSet", name: "web-abc12" }, restartPolicy: "Never" });
+    const done = withStates(p, { app: terminated(1, "Error", 4) }, "Failed");
+    const last = finalDelete(deleting(done, 20, 30), 20);
+    expect(run(owners(new Capture()).add(5, "MODIFIED", done).add(20.5, "MODIFIED", last).add(21, "DELETED", last).facts).records).toEqual([]);
   });
 
   it("a Job pod that completes on its own, then is cleaned up with grace 0, produces no record", () => {
