@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordTerminations } from "../../lib/store/index.ts";
 import { migratedStore } from "../helpers/db.ts";
-import { killAll, requireBuild, startServe, terminate, until, type Served } from "../e2e/helpers.ts";
+import { killAll, requireBuild, type Served, startReadyServe, terminate } from "../e2e/helpers.ts";
 import { cleanRecord, sigkillRecord } from "../store/fixtures.ts";
 
 let db: Awaited<ReturnType<typeof migratedStore>>;
@@ -15,8 +15,7 @@ beforeAll(async () => {
   requireBuild();
   db = await migratedStore();
   await recordTerminations(db.store, [hostile, cleanRecord({ deleteRequestedAt: new Date(Date.now() - 120_000).toISOString() })]);
-  s = await startServe({ DATABASE_URL: db.url, DRAINWATCH_SHUTDOWN_DELAY_SECONDS: "0" }, ["--no-ingest"]);
-  await until("serve ready", async () => (await fetch(`${s.base}/readyz`)).status === 200, 60_000, [s]);
+  s = await startReadyServe({ DATABASE_URL: db.url, DRAINWATCH_SHUTDOWN_DELAY_SECONDS: "0" }, ["--no-ingest"], 60_000);
 }, 90_000);
 
 afterAll(async () => {

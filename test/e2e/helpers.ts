@@ -122,6 +122,13 @@ export function tail(text: string, lines: number): string {
 
 export const isReady = async (s: Served): Promise<boolean> => (await get(`${s.base}/readyz`)).status === 200;
 
+/** `drainwatch serve` started and answering /readyz 200 (fails with its output otherwise). */
+export async function startReadyServe(env: Record<string, string | undefined>, args: string[] = [], timeoutMs = 45_000): Promise<Served> {
+  const s = await startServe(env, args);
+  await until("serve ready", () => isReady(s), timeoutMs, [s]);
+  return s;
+}
+
 /** One sample of a metric without labels (or the sum over its label sets). */
 export async function metric(s: Served, name: string): Promise<number> {
   const text = (await get(`${s.base}/metrics`)).text;

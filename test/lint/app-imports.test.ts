@@ -1,22 +1,10 @@
 // Pages and route handlers stay thin: ESLint lets app/ read through lib/store/queries.ts and
 // nothing that writes, ingests or talks to the cluster.
-import path from "node:path";
-import { ESLint } from "eslint";
-import { beforeAll, describe, expect, it } from "vitest";
-
-const root = path.resolve(import.meta.dirname, "..", "..");
-let eslint: ESLint;
-
-beforeAll(() => {
-  eslint = new ESLint({ cwd: root });
-});
+import { describe, expect, it } from "vitest";
+import { ruleMessages } from "./lint.ts";
 
 async function restricted(code: string, filePath = "app/x/page.tsx"): Promise<string[]> {
-  const [result] = await eslint.lintText(code, { filePath: path.join(root, filePath) });
-  expect(result).toBeDefined();
-  const fatal = result!.messages.filter((m) => m.fatal);
-  expect(fatal, JSON.stringify(fatal)).toEqual([]);
-  return result!.messages.filter((m) => m.ruleId === "no-restricted-imports").map((m) => m.message);
+  return ruleMessages(code, filePath, new Set(["no-restricted-imports"]));
 }
 
 describe("app/ import rule", () => {

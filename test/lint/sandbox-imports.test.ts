@@ -1,23 +1,12 @@
 // lib/sandbox has one public entry and few importers: ESLint's sandbox import rule proves it.
 import path from "node:path";
-import { ESLint } from "eslint";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { linter, root, ruleMessages } from "./lint.ts";
 
-const root = path.resolve(import.meta.dirname, "..", "..");
 const RULES = new Set(["no-restricted-imports", "no-restricted-syntax"]);
-let eslint: ESLint;
-
-beforeAll(() => {
-  eslint = new ESLint({ cwd: root });
-});
-
 /** The sandbox rule's messages for `code` linted as if it were `filePath`. */
 async function sandboxErrors(code: string, filePath: string): Promise<string[]> {
-  const [result] = await eslint.lintText(code, { filePath: path.join(root, filePath) });
-  expect(result).toBeDefined();
-  const fatal = result!.messages.filter((m) => m.fatal);
-  expect(fatal, JSON.stringify(fatal)).toEqual([]);
-  return result!.messages.filter((m) => m.ruleId !== null && RULES.has(m.ruleId)).map((m) => m.message);
+  return ruleMessages(code, filePath, RULES);
 }
 
 const use = (code: string): string => `${code}\nexport const used = [x];\n`;
@@ -64,7 +53,7 @@ describe("lib/sandbox import rule", () => {
   });
 
   it("holds for the repository as it is", async () => {
-    const results = await eslint.lintFiles(["lib", "bench", "test", "app"]);
+    const results = await linter().lintFiles(["lib", "bench", "test", "app"]);
     const hits = results.flatMap((r) => r.messages.filter((m) => m.ruleId !== null && RULES.has(m.ruleId)).map((m) => `${path.relative(root, r.filePath)}:${m.line} ${m.message}`));
     expect(hits).toEqual([]);
   }, 120_000);

@@ -1,25 +1,11 @@
 // Settings are read from the environment in one place (lib/env.ts): ESLint rejects process.env
 // anywhere else, and `git grep` finds it nowhere else but bin/.
 import { spawnSync } from "node:child_process";
-import path from "node:path";
-import { ESLint } from "eslint";
-import { beforeAll, describe, expect, it } from "vitest";
-
-const root = path.resolve(import.meta.dirname, "..", "..");
-let eslint: ESLint;
-
-beforeAll(() => {
-  eslint = new ESLint({ cwd: root });
-});
+import { describe, expect, it } from "vitest";
+import { root, ruleMessages } from "./lint.ts";
 
 async function envFindings(code: string, filePath: string): Promise<string[]> {
-  const [result] = await eslint.lintText(code, { filePath: path.join(root, filePath) });
-  expect(result).toBeDefined();
-  const fatal = result!.messages.filter((m) => m.fatal);
-  expect(fatal, JSON.stringify(fatal)).toEqual([]);
-  return result!.messages
-    .filter((m) => m.ruleId === "no-restricted-properties" || m.ruleId === "no-restricted-imports")
-    .map((m) => m.message);
+  return ruleMessages(code, filePath, new Set(["no-restricted-properties", "no-restricted-imports"]));
 }
 
 describe("settings are read only by lib/env.ts", () => {

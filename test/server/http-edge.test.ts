@@ -4,7 +4,7 @@
 // bearer-token and trusted-proxy authentication. Raw sockets where fetch would hide the answer.
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isReady, killAll, requireBuild, startServe, terminate, until, type Served } from "../e2e/helpers.ts";
+import { killAll, requireBuild, type Served, startReadyServe, terminate } from "../e2e/helpers.ts";
 import { freshDatabase } from "../helpers/db.ts";
 
 const cleanups: (() => unknown)[] = [];
@@ -14,9 +14,8 @@ afterAll(async () => {
 });
 
 async function serveWith(env: Record<string, string | undefined>): Promise<Served> {
-  const s = await startServe({ DRAINWATCH_SHUTDOWN_DELAY_SECONDS: "0", ...env }, ["--no-ingest"]);
+  const s = await startReadyServe({ DRAINWATCH_SHUTDOWN_DELAY_SECONDS: "0", ...env }, ["--no-ingest"]);
   cleanups.push(() => (s.hasExited() ? undefined : terminate(s, 10_000)));
-  await until("serve ready", () => isReady(s), 40_000, [s]);
   return s;
 }
 

@@ -4,7 +4,7 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migratedStore } from "../helpers/db.ts";
-import { isReady, killAll, requireBuild, startServe, terminate, until, type Served } from "../e2e/helpers.ts";
+import { killAll, requireBuild, type Served, startReadyServe, terminate } from "../e2e/helpers.ts";
 import { launchChromium, NARROW, newPage, overflowsX, screenshot, WIDE } from "./browser.ts";
 
 let served: Served;
@@ -15,8 +15,7 @@ beforeAll(async () => {
   requireBuild();
   const db = await migratedStore();
   cleanup = db.cleanup;
-  served = await startServe({ DATABASE_URL: db.url, PROMETHEUS_URL: undefined, KUBECONFIG: undefined }, ["--no-ingest"]);
-  await until("serve ready", () => isReady(served), 45_000, [served]);
+  served = await startReadyServe({ DATABASE_URL: db.url, PROMETHEUS_URL: undefined, KUBECONFIG: undefined }, ["--no-ingest"]);
   browser = await launchChromium();
 }, 90_000);
 

@@ -7,7 +7,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordTerminations } from "../../lib/store/index.ts";
 import { migratedStore } from "../helpers/db.ts";
-import { isReady, killAll, requireBuild, startServe, terminate, until, type Served } from "../e2e/helpers.ts";
+import { killAll, requireBuild, type Served, startReadyServe, terminate } from "../e2e/helpers.ts";
 import { launchChromium, NARROW, newPage, overflowsX, screenshot, WIDE } from "./browser.ts";
 import { EXPECT, HOSTILE_EVENT, HOSTILE_POD, LONG_POD, seed } from "./seed.ts";
 
@@ -21,8 +21,7 @@ beforeAll(async () => {
   const db = await migratedStore();
   cleanup = db.cleanup;
   await recordTerminations(db.store, seed(now).records);
-  served = await startServe({ DATABASE_URL: db.url, PROMETHEUS_URL: undefined, KUBECONFIG: undefined }, ["--no-ingest"]);
-  await until("serve ready", () => isReady(served), 45_000, [served]);
+  served = await startReadyServe({ DATABASE_URL: db.url, PROMETHEUS_URL: undefined, KUBECONFIG: undefined }, ["--no-ingest"]);
   browser = await launchChromium();
 }, 90_000);
 

@@ -3,7 +3,7 @@
 // /workloads, the page in the URL, the tiles still over every workload in range.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordTerminations } from "../../lib/store/index.ts";
-import { get, isReady, killAll, requireBuild, startServe, terminate, until, type Served } from "../e2e/helpers.ts";
+import { get, killAll, requireBuild, type Served, startReadyServe, terminate } from "../e2e/helpers.ts";
 import { migratedStore } from "../helpers/db.ts";
 import { sigkillRecord } from "../store/fixtures.ts";
 
@@ -19,9 +19,8 @@ beforeAll(async () => {
     sigkillRecord({ podUid: `page-${i}`, pod: `svc-${i}-abc`, workload: { kind: "Deployment", name: `svc-${String(i).padStart(3, "0")}` }, deleteRequestedAt: new Date(now - 60_000 - i * 1000).toISOString() }),
   );
   await recordTerminations(store, records);
-  s = await startServe({ DATABASE_URL: url, DRAINWATCH_SHUTDOWN_DELAY_SECONDS: "0" }, ["--no-ingest"]);
+  s = await startReadyServe({ DATABASE_URL: url, DRAINWATCH_SHUTDOWN_DELAY_SECONDS: "0" }, ["--no-ingest"]);
   cleanups.push(() => (s.hasExited() ? undefined : terminate(s, 10_000)));
-  await until("serve ready", () => isReady(s), 40_000, [s]);
 }, 60_000);
 afterAll(async () => {
   for (const c of cleanups.reverse()) await Promise.resolve().then(c).catch(() => undefined);
