@@ -274,6 +274,7 @@ describe("termination page", () => {
     const rows = await page.locator('[data-testid="timeline"] [data-row]').evaluateAll((els) => els.map((e) => e.getAttribute("data-row")));
     expect(rows).toEqual(["pod", "endpoints", "prestop", "c-app", "c-istio-proxy", "traffic"]);
     expect(await page.getByTestId("timeline").innerText()).toContain("SIGKILL deadline +30.0 s");
+    expect(await page.getByTestId("timeline").innerText()).toContain("sleep 5.00 s"); // the preStop sleep's length
     // Siblings of the same rollout (same revision and cause, within an hour).
     expect(await page.locator('[data-testid="terminations"] tbody tr').count()).toBe(5);
     expect(errors).toEqual([]);

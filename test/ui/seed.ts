@@ -80,7 +80,8 @@ function record(s: Spec, now: number): TerminationRecord {
     deletedAt: exitedAt === null ? null : iso(req + (drain ?? 0) * 1000 + 530),
     drainSeconds: drain,
     endpointLagSeconds: lag,
-    preStop: { defined: true, action: "sleep", failed: false, sleepSeconds: s.preStopSleep === undefined ? 5 : s.preStopSleep },
+    preStop: { defined: true, action: "sleep", failed: false },
+    preStopSleepSeconds: s.preStopSleep === undefined ? 5 : s.preStopSleep,
     sidecarExitedFirst: false,
     containers: [
       { name: "app", sidecar: false, exitCode: exit.code, reason: exit.reason, finishedAt: exitedAt, outcome: s.outcome },
