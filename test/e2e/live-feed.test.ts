@@ -8,26 +8,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import { findTerminationsInFlight, openStore, type InFlight, type Store } from "../../lib/store/index.ts";
 import { freshDatabase } from "../helpers/db.ts";
 import { killAll, requireBuild, startServe, terminate, until } from "./helpers.ts";
+import { slowPodScenario } from "../helpers/scenarios.ts";
 
 // ledger ignores SIGTERM: deleted at virtual 4 s, SIGKILLed at its 40 s deadline; at 0.25 wall s
 // per virtual s that is 10 s of wall time in flight.
-const SCENARIO = `
-name: live-feed
-timeScale: 0.25
-seed: 7
-namespaces: [shop]
-nodes: [node-1]
-workloads:
-  - name: ledger
-    namespace: shop
-    replicas: 1
-    terminationGracePeriodSeconds: 40
-    containers:
-      - name: ledger
-        behaviour: ignore-sigterm
-schedule:
-  - { at: 4, action: delete-pod, target: shop/ledger }
-`;
+const SCENARIO = slowPodScenario({ name: "live-feed", timeScale: 0.25, seed: 7, grace: 40, deleteAt: 4 });
 
 const cleanups: (() => unknown)[] = [];
 afterAll(async () => {

@@ -50,16 +50,18 @@ interface DaemonSpec {
   /** Removed on stop (the temp dir; never a caller's data dir). */
   cleanup: string[];
   readyTimeoutMs: number;
+  /** A given port (e.g. to start again where clients already point); default: a free one. */
+  port?: number;
 }
 
 async function startDaemon(spec: DaemonSpec): Promise<RunningServer> {
   // The port was free when picked; another process may take it before we bind: retry then.
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = spec.port ?? (await freePort());
     try {
       return await launch(spec, port);
     } catch (err) {
-      if (attempt < 3 && err instanceof Error && /address already in use/i.test(err.message)) continue;
+      if (spec.port === undefined && attempt < 3 && err instanceof Error && /address already in use/i.test(err.message)) continue;
       for (const p of spec.cleanup) fs.rmSync(p, { recursive: true, force: true });
       throw err;
     }
@@ -140,6 +142,7 @@ export interface PrometheusOptions {
   /** More flags, e.g. --query.lookback-delta=… or --storage.tsdb.retention.time=…. */
   extraArgs?: string[];
   readyTimeoutMs?: number;
+  port?: number;
 }
 
 export async function startPrometheus(opts: PrometheusOptions): Promise<RunningServer> {
@@ -158,6 +161,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningS
     binary,
     dir,
     cleanup: [dir],
+    ...(opts.port === undefined ? {} : { port: opts.port }),
     readyTimeoutMs: opts.readyTimeoutMs ?? READY_TIMEOUT_MS,
     args: (port) => [
       `--config.file=${configFile}`,

@@ -3,6 +3,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { recordTerminations } from "../../lib/store/index.ts";
+import type { TerminationRecord } from "../../lib/tracker/record.ts";
+import { killAll, requireBuild, startReadyServe, terminate, type Served } from "../e2e/helpers.ts";
+import { migratedStore } from "../helpers/db.ts";
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const ARTIFACTS = path.resolve(import.meta.dirname, "artifacts");
@@ -52,4 +56,26 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 /** True when the page scrolls sideways (a layout that broke out of the viewport). */
 export async function overflowsX(page: Page): Promise<boolean> {
   return page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+}
+
+/**
+ * A `drainwatch serve --no-ingest` on a fresh database holding `records` (no metrics source, no
+ * cluster), and a Chromium: what the page tests open pages on. `close()` stops both.
+ */
+export async function uiServer(records: readonly TerminationRecord[]): Promise<{ served: Served; browser: Browser; close(): Promise<void> }> {
+  requireBuild();
+  const db = await migratedStore();
+  await recordTerminations(db.store, records);
+  const served = await startReadyServe({ DATABASE_URL: db.url, PROMETHEUS_URL: undefined, KUBECONFIG: undefined }, ["--no-ingest"]);
+  const browser = await launchChromium();
+  return {
+    served,
+    browser,
+    async close() {
+      await browser.close();
+      await terminate(served, 20_000).catch(() => undefined);
+      killAll();
+      await db.cleanup();
+    },
+  };
 }

@@ -3,28 +3,18 @@
 // at 1440 px and 390 px go to test/ui/artifacts.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migratedStore } from "../helpers/db.ts";
-import { killAll, requireBuild, type Served, startReadyServe, terminate } from "../e2e/helpers.ts";
-import { launchChromium, NARROW, newPage, overflowsX, screenshot, WIDE } from "./browser.ts";
+import type { Served } from "../e2e/helpers.ts";
+import { NARROW, newPage, overflowsX, screenshot, uiServer, WIDE } from "./browser.ts";
 
 let served: Served;
 let browser: Browser;
-let cleanup: () => Promise<void>;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  requireBuild();
-  const db = await migratedStore();
-  cleanup = db.cleanup;
-  served = await startReadyServe({ DATABASE_URL: db.url, PROMETHEUS_URL: undefined, KUBECONFIG: undefined }, ["--no-ingest"]);
-  browser = await launchChromium();
+  ({ served, browser, close } = await uiServer([]));
 }, 90_000);
 
-afterAll(async () => {
-  await browser?.close();
-  if (served) await terminate(served, 20_000).catch(() => undefined);
-  killAll();
-  await cleanup?.();
-});
+afterAll(() => close?.());
 
 const PAGES: { name: string; path: string; says: RegExp; testId: string }[] = [
   { name: "overview-empty", path: "/", says: /No terminations recorded yet\..*drainwatch replay.*\/readyz/s, testId: "empty" },

@@ -9,26 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isReady, killAll, requireBuild, startServe, terminate, until, type Served } from "../e2e/helpers.ts";
 import { freshDatabase } from "../helpers/db.ts";
 import { launchChromium, NARROW, newPage, overflowsX, screenshot, WIDE } from "./browser.ts";
+import { slowPodScenario } from "../helpers/scenarios.ts";
 
 // ledger ignores SIGTERM: deleted at virtual 20 s, SIGKILLed at its 60 s deadline; at 0.25 wall s
 // per virtual s it drains for 15 s of wall time.
-const SCENARIO = `
-name: live-view
-timeScale: 0.25
-seed: 11
-namespaces: [shop]
-nodes: [node-1]
-workloads:
-  - name: ledger
-    namespace: shop
-    replicas: 1
-    terminationGracePeriodSeconds: 60
-    containers:
-      - name: ledger
-        behaviour: ignore-sigterm
-schedule:
-  - { at: 20, action: delete-pod, target: shop/ledger }
-`;
+const SCENARIO = slowPodScenario({ name: "live-view", timeScale: 0.25, seed: 11, grace: 60, deleteAt: 20 });
 
 let browser: Browser;
 let serve: Served;

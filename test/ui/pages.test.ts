@@ -5,32 +5,20 @@
 // name keeps the layout; screenshots of each page at 1440 px and 390 px go to test/ui/artifacts.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { recordTerminations } from "../../lib/store/index.ts";
-import { migratedStore } from "../helpers/db.ts";
-import { killAll, requireBuild, type Served, startReadyServe, terminate } from "../e2e/helpers.ts";
-import { launchChromium, NARROW, newPage, overflowsX, screenshot, WIDE } from "./browser.ts";
+import type { Served } from "../e2e/helpers.ts";
+import { NARROW, newPage, overflowsX, screenshot, uiServer, WIDE } from "./browser.ts";
 import { EXPECT, HOSTILE_EVENT, HOSTILE_POD, LONG_POD, seed } from "./seed.ts";
 
 let served: Served;
 let browser: Browser;
-let cleanup: () => Promise<void>;
+let closeAll: () => Promise<void>;
 const now = Date.now();
 
 beforeAll(async () => {
-  requireBuild();
-  const db = await migratedStore();
-  cleanup = db.cleanup;
-  await recordTerminations(db.store, seed(now).records);
-  served = await startReadyServe({ DATABASE_URL: db.url, PROMETHEUS_URL: undefined, KUBECONFIG: undefined }, ["--no-ingest"]);
-  browser = await launchChromium();
+  ({ served, browser, close: closeAll } = await uiServer(seed(now).records));
 }, 90_000);
 
-afterAll(async () => {
-  await browser?.close();
-  if (served) await terminate(served, 20_000).catch(() => undefined);
-  killAll();
-  await cleanup?.();
-});
+afterAll(() => closeAll?.());
 
 async function open(path: string, viewport = WIDE): Promise<{ page: Page; dialogs: string[]; errors: string[]; close: () => Promise<void> }> {
   const { page, context, dialogs, errors } = await newPage(browser, viewport);
