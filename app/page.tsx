@@ -2,7 +2,7 @@
 // workload with terminations, worst first (failed shutdowns, then count). All state is in the URL.
 import { metricsSourceInfo } from "../lib/source-info.ts";
 import { load } from "../lib/errors.ts";
-import { countTerminations, type WorkloadSummary } from "../lib/store/queries.ts";
+import { countTerminations, type WorkloadCounts } from "../lib/store/queries.ts";
 import { count } from "./_ui/format.ts";
 import { failedCount } from "./_ui/outcome.tsx";
 import { href, type Search } from "./_ui/params.ts";
@@ -10,8 +10,8 @@ import { Empty, LoadError, NothingRecorded, PageHead, Tiles, type TileProps } fr
 import { WorkloadsTable } from "./_ui/workloads-table.tsx";
 import { loadWorkloadsView, WorkloadFilters } from "./_ui/workloads-view.tsx";
 
-function tiles(items: WorkloadSummary[], metricsConfigured: boolean, range: string): TileProps[] {
-  const sum = (f: (w: WorkloadSummary) => number) => items.reduce((s, w) => s + f(w), 0);
+function tiles(items: WorkloadCounts[], metricsConfigured: boolean, range: string): TileProps[] {
+  const sum = (f: (w: WorkloadCounts) => number) => items.reduce((s, w) => s + f(w), 0);
   const terminations = sum((w) => w.terminations);
   const sigkill = sum((w) => w.outcomes.sigkill);
   const oom = sum((w) => w.outcomes.oom);

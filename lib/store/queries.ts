@@ -10,14 +10,16 @@ export {
   MAX_LIMIT,
 } from "./read.ts";
 export type { TerminationFilter, FindTerminationsQuery, TerminationPage } from "./read.ts";
-export { findWorkloadSummaries, findWorkloadTrends, getWorkload, RECOMMENDATION_SAMPLE } from "./workloads.ts";
+export { findWorkloadSummaries, findWorkloadCounts, findWorkloadTrends, getWorkload, RECOMMENDATION_SAMPLE } from "./workloads.ts";
 export type {
   WorkloadKey,
   TimeRange,
   WorkloadFilter,
   OutcomeCounts,
   CauseCounts,
+  WorkloadCounts,
   WorkloadSummary,
+  WorkloadPage,
   RevisionSummary,
   WorkloadDetail,
   WorkloadTrend,

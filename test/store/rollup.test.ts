@@ -4,6 +4,7 @@
 // ranges with partial days, trends) against a reference computed from terminations alone.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  findWorkloadCounts,
   findWorkloadSummaries,
   findWorkloadTrends,
   getWorkload,
@@ -201,6 +202,19 @@ describe("overview queries on the rollup", () => {
     // Rewritten and deleted rows too, so the rollup has been through its triggers' every path.
     await recordTerminations(store, records(300, 3).map((x) => ({ ...x, outcome: "oom" as const })));
     await sql(url, `DELETE FROM terminations WHERE pod_uid LIKE 'r-1%'`);
+    // Percentile edge cases, on a day every range below includes: one value, two values, only
+    // nulls, and ties.
+    const at = (i: number) => new Date(T0 + 2 * DAY + 3_600_000 + i * 60_000).toISOString();
+    const edge = (name: string, values: [number | null, number | null][]) =>
+      values.map(([drain, lag], i) =>
+        cleanRecord({ podUid: `${name}-${i}`, pod: `${name}-${i}`, cluster: "b", namespace: "edge", workload: { kind: "Deployment", name }, deleteRequestedAt: at(i), drainSeconds: drain, endpointLagSeconds: lag }),
+      );
+    await recordTerminations(store, [
+      ...edge("one-value", [[4.25, 0.5]]),
+      ...edge("two-values", [[1, 0.001], [3.5, 2]]),
+      ...edge("only-nulls", [[null, null], [null, null]]),
+      ...edge("ties", [[2, 1], [2, 1], [2, 1], [7, null], [2, 1]]),
+    ]);
   });
   afterAll(async () => {
     await cleanup?.();
@@ -251,9 +265,25 @@ describe("overview queries on the rollup", () => {
       expect(expected.length).toBeGreaterThan(0);
       expect(await findWorkloadSummaries(range, store)).toEqual(expected);
       expect(await findWorkloadSummaries({ ...range, cluster: "b" }, store)).toEqual(await reference({ ...range, cluster: "b" }));
+      for (const name of ["one-value", "two-values", "only-nulls", "ties"]) expect(expected.map((x) => x.name)).toContain(name);
       const one = expected[expected.length - 1]!;
       const detail = await getWorkload(one, range, store);
       expect(detail && { ...detail, revisions: undefined, recommendations: undefined }).toEqual({ ...one, revisions: undefined, recommendations: undefined });
+    });
+  }
+
+  for (const [name, range] of ranges) {
+    it(`counts and a page of summaries equal the aggregates over terminations: ${name}`, async () => {
+      const expected = await reference(range);
+      const counts = expected.map(({ drainSeconds: _d, endpointLagSeconds: _l, gracePeriodSeconds: _g, ...c }) => c);
+      expect(await findWorkloadCounts(range, store)).toEqual(counts);
+      // A page: every other workload, given in another order; the answer keeps the summaries' order.
+      const page = expected.filter((_, i) => i % 2 === 1);
+      expect(page.length).toBeGreaterThan(2);
+      expect(await findWorkloadSummaries({ ...range, workloads: [...page].reverse() }, store)).toEqual(page);
+      const inB = (await reference({ ...range, cluster: "b" })).filter((x) => page.some((y) => y.name === x.name && y.cluster === x.cluster));
+      expect(await findWorkloadSummaries({ ...range, cluster: "b", workloads: page }, store)).toEqual(inB);
+      expect(await findWorkloadSummaries({ ...range, workloads: [] }, store)).toEqual([]);
     });
   }
 
