@@ -7,7 +7,7 @@ import { recommend, type Recommendation } from "../recommend/index.ts";
 import { CAUSES, OUTCOMES, causeSchema, type Cause, type Outcome } from "../tracker/record.ts";
 import { getStore } from "./db.ts";
 import { findTerminations, whereClauses } from "./read.ts";
-import { countsSql, splitDays } from "./rollup.ts";
+import { causeColumn, countsSql, splitDays } from "./rollup.ts";
 import { Params, asList, checkRange, invalid, isoDate, ts, where } from "./sql.ts";
 import type { Store } from "./types.ts";
 
@@ -131,7 +131,7 @@ const outcomeCountsSql = (col = "t.outcome") =>
 
 /**
  * The summary's aggregates for the workloads `scope` admits (a condition on `workload_id`, "" for
- * all) over `range`: a statement part defining CTEs `cnt` (per workload and cause, see rollup.ts)
+ * all) over `range`: a statement part defining CTEs `cnt` (count rows by workload, see rollup.ts)
  * and `agg` (per workload: n, outcomes, causes, rq, e5), and the lateral that adds, per `agg` row
  * `a`, the newest request time and, with `percentiles`, the percentiles and max drain from the
  * workload's terminations in range (index-only through terminations_workload_time_covering_idx: the
@@ -143,7 +143,7 @@ function summaryParts(range: TimeRange, scope: string, p: Params, having = "", p
     agg AS (
       SELECT c.workload_id, sum(c.n)::int AS n,
         json_build_object(${OUTCOMES.map((o) => `'${o}', sum(c.${o})`).join(", ")}) AS outcomes,
-        json_strip_nulls(json_build_object(${CAUSES.map((k) => `'${k}', NULLIF(sum(c.n) FILTER (WHERE c.cause = '${k}'), 0)`).join(", ")})) AS causes,
+        json_strip_nulls(json_build_object(${CAUSES.map((k) => `'${k}', NULLIF(sum(c.${causeColumn(k)}), 0)`).join(", ")})) AS causes,
         CASE WHEN sum(c.wt) = 0 THEN NULL ELSE sum(c.rq)::float8 END AS rq,
         CASE WHEN sum(c.wt) = 0 THEN NULL ELSE sum(c.e5)::float8 END AS e5
       FROM cnt c GROUP BY 1 ${having})`;
