@@ -69,3 +69,29 @@ export function countsSql(split: DaySplit, scope: string, p: Params): string {
   if (parts.length === 0) return `SELECT NULL::int AS workload_id, ${COUNT_COLUMNS.map((c) => `0 AS ${c}`).join(", ")} WHERE false`;
   return `SELECT * FROM (${parts.join("\n    UNION ALL\n    ")}) AS x(workload_id, ${COUNT_COLUMNS.join(", ")})`;
 }
+
+const HOUR_MS = 3_600_000;
+
+export interface HourSplit {
+  /** Whole hours read from workload_hours: hour numbers (epoch ms / 1 h) in [from, to) except `except`. */
+  hours: { from: number; to: number; except: number[] } | null;
+  /** Parts read from terminations: request time in [from, to) (ms); the range's end is until + 1 ms. */
+  raw: { from: number; to: number }[];
+}
+
+/**
+ * Splits [since, until] (inclusive, ms like the stored times) for trends in buckets starting at
+ * `starts` (ms, ascending): an hour whose every time lands in one bucket is read from the rollup;
+ * the partial hours at the ends and the hours a bucket start cuts are read from terminations.
+ */
+export function splitHours(sinceMs: number, untilMs: number, starts: readonly number[]): HourSplit {
+  const end = untilMs + 1;
+  const h0 = Math.ceil(sinceMs / HOUR_MS);
+  const h1 = Math.floor(end / HOUR_MS);
+  if (h1 <= h0) return { hours: null, raw: [{ from: sinceMs, to: end }] };
+  const except = [...new Set(starts.filter((s) => s % HOUR_MS !== 0).map((s) => Math.floor(s / HOUR_MS)))].filter((h) => h >= h0 && h < h1).sort((a, b) => a - b);
+  const raw = except.map((h) => ({ from: h * HOUR_MS, to: (h + 1) * HOUR_MS }));
+  if (sinceMs < h0 * HOUR_MS) raw.unshift({ from: sinceMs, to: h0 * HOUR_MS });
+  if (h1 * HOUR_MS < end) raw.push({ from: h1 * HOUR_MS, to: end });
+  return { hours: { from: h0, to: h1, except }, raw };
+}

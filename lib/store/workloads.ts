@@ -7,7 +7,7 @@ import { recommend, type Recommendation } from "../recommend/index.ts";
 import { CAUSES, OUTCOMES, causeSchema, type Cause, type Outcome } from "../tracker/record.ts";
 import { getStore } from "./db.ts";
 import { findTerminations, whereClauses } from "./read.ts";
-import { causeColumn, countsSql, splitDays } from "./rollup.ts";
+import { causeColumn, countsSql, splitDays, splitHours } from "./rollup.ts";
 import { Params, asList, checkRange, invalid, isoDate, ts, where } from "./sql.ts";
 import type { Store } from "./types.ts";
 
@@ -287,20 +287,42 @@ export async function findWorkloadTrends(
   const until = isoDate(filter.until, "until");
   const widthMs = Math.max(1, (filter.until.getTime() - filter.since.getTime()) / buckets);
   const p = new Params();
-  const clauses = rangeClauses(filter, p);
   // A page of workloads: each one's range through the (workload, time) index, not the whole range.
   const scope = workloadScope(filter, p);
-  if (scope) clauses.push(`t.${scope}`);
-  const bucket = buckets === 1 ? "0" : `width_bucket(t.delete_requested_at, ${p.add(bucketStarts(filter.since.getTime(), widthMs, buckets))}::timestamptz[])`;
-  const selected = filter.outcome === undefined ? null : p.add(asList(filter.outcome));
+  const startsIso = bucketStarts(filter.since.getTime(), widthMs, buckets);
+  const starts = buckets === 1 ? null : p.add(startsIso);
+  const bucketOf = (time: string) => (starts === null ? "0" : `width_bucket(${time}, ${starts}::timestamptz[])`);
+  const outcome = filter.outcome;
+  const wanted = outcome === undefined ? null : OUTCOMES.filter((o) => asList(outcome).includes(o));
+  const selected = wanted === null ? null : p.add(wanted);
+  const raw = (clauses: string[]) => `SELECT t.workload_id, ${bucketOf("t.delete_requested_at")} AS i, 1 AS n, (${FAILED})::int AS f,
+        ${selected === null ? "0" : `(t.outcome = ANY(${selected}::text[]))::int`} AS s
+      FROM terminations t ${where(scope ? [...clauses, `t.${scope}`] : clauses)}`;
+  // A page of workloads whose buckets span hours: whole hours from workload_hours (by the PK), the
+  // hours at the ends and those a bucket start cuts from terminations. Otherwise one index-only scan
+  // (terminations_time_covering_idx) over the range.
+  const split = filter.workloads !== undefined && widthMs >= 2 * 3_600_000 ? splitHours(filter.since.getTime(), filter.until.getTime(), startsIso.map((x) => Date.parse(x))) : null;
+  let parts: string;
+  if (split?.hours) {
+    const h = split.hours;
+    const cs = [`h.hour >= ${p.add(h.from)}::int`, `h.hour < ${p.add(h.to)}::int`, `h.hour <> ALL(${p.add(h.except)}::int[])`];
+    if (scope) cs.push(`h.${scope}`);
+    const intervals = `unnest(${p.add(split.raw.map((r) => new Date(r.from).toISOString()))}::timestamptz[], ${p.add(split.raw.map((r) => new Date(r.to).toISOString()))}::timestamptz[]) AS iv(a, b)`;
+    // A whole hour's bucket is that of its start: the number of starts at or before it, which in
+    // hour numbers is the number of ceil(start / 1 h) at or below the hour (integer width_bucket).
+    const hourBucket = starts === null ? "0" : `width_bucket(h.hour, ${p.add(startsIso.map((x) => Math.ceil(Date.parse(x) / 3_600_000)))}::int[])`;
+    parts = `SELECT h.workload_id, ${hourBucket}, ${OUTCOMES.map((o) => `h.${o}`).join(" + ")}, h.sigkill + h.oom + h.error,
+        ${wanted === null ? "0" : wanted.length ? wanted.map((o) => `h.${o}`).join(" + ") : "0"}
+      FROM workload_hours h ${where(cs)}
+      UNION ALL
+      SELECT x.* FROM ${intervals} CROSS JOIN LATERAL (${raw(["t.delete_requested_at >= iv.a", "t.delete_requested_at < iv.b"])}) x`;
+  } else {
+    parts = raw(rangeClauses(filter, p));
+  }
   const db = await getStore(store);
-  // One index-only scan (terminations_time_covering_idx); a workload is kept when it has a
-  // termination of the wanted outcomes in range.
+  // A workload is kept when it has a termination of the wanted outcomes in range.
   const rows = await db.prisma.$queryRawUnsafe<{ j: string }[]>(
-    `WITH b AS (
-       SELECT t.workload_id, ${bucket} AS i, count(*)::int AS n, count(*) FILTER (WHERE ${FAILED})::int AS f
-         ${selected === null ? "" : `, count(*) FILTER (WHERE t.outcome = ANY(${selected}::text[])) AS s`}
-       FROM terminations t ${where(clauses)} GROUP BY 1, 2)
+    `WITH b AS (SELECT x.workload_id, x.i, sum(x.n)::int AS n, sum(x.f)::int AS f, sum(x.s) AS s FROM (${parts}) AS x(workload_id, i, n, f, s) GROUP BY 1, 2)
      SELECT json_build_object('cluster', c.name, 'namespace', wl.namespace, 'kind', wl.kind, 'name', wl.name, 'b', g.b)::text AS j
      FROM (SELECT b.workload_id, json_agg(json_build_array(b.i, b.n, b.f)) AS b FROM b GROUP BY 1 ${selected === null ? "" : "HAVING sum(b.s) > 0"}) g
        JOIN workloads wl ON wl.id = g.workload_id JOIN clusters c ON c.id = wl.cluster_id

@@ -74,6 +74,7 @@ describe("migrate() on Postgres", () => {
         "terminations_in_flight",
         "traffic_pending",
         "workload_days",
+        "workload_hours",
         "workloads",
       ]);
       const rows = await sql<{ migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number }>(

@@ -12,7 +12,7 @@ import {
   type Store,
   type WorkloadSummary,
 } from "../../lib/store/index";
-import { causeColumn, splitDays } from "../../lib/store/rollup";
+import { causeColumn, splitDays, splitHours } from "../../lib/store/rollup";
 import { bucketStarts } from "../../lib/store/workloads";
 import { CAUSES, OUTCOMES, type TerminationRecord } from "../../lib/tracker/record";
 import { migratedStore, sql } from "../helpers/db";
@@ -72,7 +72,15 @@ async function rollupVsBase(url: string) {
          COALESCE(sum((traffic->>'errors5xx')::bigint), 0) AS errors5xx
        FROM terminations GROUP BY 1, 2) x ORDER BY 1, 2`,
   );
-  return { kept, base };
+  const hourCols = `workload_id, hour, ${OUTCOMES.join(", ")}`;
+  const keptHours = await sql(url, `SELECT ${hourCols} FROM workload_hours ORDER BY 1, 2`);
+  const baseHours = await sql(
+    url,
+    `SELECT workload_id, (extract(epoch FROM date_trunc('hour', delete_requested_at AT TIME ZONE 'UTC')) / 3600)::int AS hour,
+       ${OUTCOMES.map((o) => `count(*) FILTER (WHERE outcome = '${o}')::int AS ${o}`).join(", ")}
+     FROM terminations WHERE delete_requested_at IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2`,
+  );
+  return { kept: { days: kept, hours: keptHours }, base: { days: base, hours: baseHours } };
 }
 
 describe("splitDays", () => {
@@ -112,6 +120,28 @@ describe("splitDays", () => {
   });
 });
 
+describe("splitHours", () => {
+  const H = 3_600_000;
+  it("reads whole hours inside one bucket from the rollup, the ends and the hours a bucket start cuts from terminations", () => {
+    const since = T0 + 30 * 60_000; // 00:30
+    const until = T0 + 10 * H + 59_999; // 10:00:59.999
+    expect(splitHours(since, until, [T0 + 3 * H, T0 + 6 * H + 1])).toEqual({
+      hours: { from: T0 / H + 1, to: T0 / H + 10, except: [T0 / H + 6] },
+      raw: [
+        { from: since, to: T0 + H },
+        { from: T0 + 6 * H, to: T0 + 7 * H },
+        { from: T0 + 10 * H, to: until + 1 },
+      ],
+    });
+  });
+  it("reads a range without a whole hour from terminations only", () => {
+    expect(splitHours(T0 + 1000, T0 + H - 1, [])).toEqual({ hours: null, raw: [{ from: T0 + 1000, to: T0 + H }] });
+  });
+  it("needs no partial hours when the range is whole hours", () => {
+    expect(splitHours(T0, T0 + 5 * H - 1, [T0 + 2 * H])).toEqual({ hours: { from: T0 / H, to: T0 / H + 5, except: [] }, raw: [] });
+  });
+});
+
 describe("bucketStarts", () => {
   it("puts every whole-ms offset in the bucket floor(offset / width) gives, capped at the last", () => {
     const r = rng(7);
@@ -147,7 +177,8 @@ describe("workload_days on Postgres", () => {
     const first = records(600, 1);
     await recordTerminations(store, first);
     let { kept, base } = await rollupVsBase(url);
-    expect(kept.length).toBeGreaterThan(30);
+    expect(kept.days.length).toBeGreaterThan(30);
+    expect(kept.hours.length).toBeGreaterThan(300);
     expect(kept).toEqual(base);
 
     // Rewrites (content hash changed): traffic joined later, outcome and cause corrected, a record
@@ -179,7 +210,7 @@ describe("workload_days on Postgres", () => {
     await sql(url, `DELETE FROM terminations WHERE delete_requested_at < $1`, [new Date(T0 + DAY).toISOString()]);
     ({ kept, base } = await rollupVsBase(url));
     expect(kept).toEqual(base);
-    expect(kept.some((k) => k.day === "2026-03-10")).toBe(false);
+    expect(kept.days.some((k) => k.day === "2026-03-10")).toBe(false);
 
     // A workload deleted: its terminations go by cascade, and its rollup rows with them.
     await sql(url, `DELETE FROM workloads WHERE name = 'svc-1'`);
@@ -187,12 +218,12 @@ describe("workload_days on Postgres", () => {
     expect(kept).toEqual(base);
 
     await sql(url, `TRUNCATE terminations CASCADE`);
-    expect(await rollupVsBase(url)).toEqual({ kept: [], base: [] });
+    expect(await rollupVsBase(url)).toEqual({ kept: { days: [], hours: [] }, base: { days: [], hours: [] } });
 
     // Emptying every table in one statement (what an operator, or the store benchmark, does).
     await recordTerminations(store, records(20, 3, "again"));
-    await sql(url, `TRUNCATE terminations, workload_days, termination_containers, termination_events CASCADE`);
-    expect(await rollupVsBase(url)).toEqual({ kept: [], base: [] });
+    await sql(url, `TRUNCATE terminations, workload_days, workload_hours, termination_containers, termination_events CASCADE`);
+    expect(await rollupVsBase(url)).toEqual({ kept: { days: [], hours: [] }, base: { days: [], hours: [] } });
   });
 });
 
@@ -290,6 +321,26 @@ describe("overview queries on the rollup", () => {
       expect(await findWorkloadSummaries({ ...range, workloads: [] }, store)).toEqual([]);
     });
   }
+
+  it("trends of a page of workloads (whole hours from workload_hours) equal the trends from terminations", async () => {
+    const all = await findWorkloadSummaries({}, store);
+    const page = all.filter((_, i) => i % 2 === 0);
+    for (const [since, until] of [
+      [at(T0 + 1234), at(T0 + 6 * DAY - 77)],
+      [at(T0 + DAY + 3_600_000), at(T0 + 3 * DAY + 3_599_999)],
+      [at(T0 + 2 * DAY + 17), at(T0 + 2 * DAY + 9 * 3_600_000 + 5)],
+    ] as const) {
+      for (const buckets of [1, 3, 7, 24]) {
+        for (const outcome of [undefined, ["oom", "sigkill"] as const]) {
+          const fromTerminations = await findWorkloadTrends({ since, until, outcome }, buckets, store);
+          const keys = new Set(page.map((w) => `${w.cluster}/${w.name}`));
+          const expected = { ...fromTerminations, items: fromTerminations.items.filter((x) => keys.has(`${x.cluster}/${x.name}`)) };
+          expect(expected.items.length).toBeGreaterThan(0);
+          expect(await findWorkloadTrends({ since, until, outcome, workloads: page }, buckets, store), `${since.toISOString()} ${buckets}`).toEqual(expected);
+        }
+      }
+    }
+  });
 
   it("trends put each termination in the bucket the elapsed-time formula gives", async () => {
     const since = at(T0 + 1234);

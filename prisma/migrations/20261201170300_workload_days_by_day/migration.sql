@@ -1,8 +1,10 @@
 -- workload_days per (workload, UTC day) with one count column per cause, instead of a row per
 -- (workload, day, cause): a third of the rows, so a 30-day overview sums ~60,000 rollup rows in one
--- grouping instead of ~190,000 in two. Same triggers (bound by name), same invariant: the rollup
--- equals the aggregates of terminations. Hand-edited after `scripts/migration-diff.ts --create`:
--- the lock, the function and the backfill are what Prisma's schema cannot say.
+-- grouping instead of ~190,000 in two. And workload_hours, per (workload, UTC hour) by outcome: the
+-- overview's sparklines of a page of workloads read whole hours there and only the hours a bucket
+-- boundary cuts from terminations. Same triggers (bound by name), same invariant: each rollup equals
+-- the aggregates of terminations. Hand-edited after `scripts/migration-diff.ts --create`: the lock,
+-- the functions and the backfills are what Prisma's schema cannot say.
 
 -- One transaction, and writers wait until it commits, so no termination is written between the
 -- backfill and the new function.
@@ -39,6 +41,20 @@ CREATE TABLE "workload_days" (
     "errors5xx" BIGINT NOT NULL,
 
     CONSTRAINT "workload_days_pkey" PRIMARY KEY ("workload_id","day")
+);
+
+-- CreateTable
+CREATE TABLE "workload_hours" (
+    "workload_id" INTEGER NOT NULL,
+    "hour" INTEGER NOT NULL,
+    "clean" INTEGER NOT NULL,
+    "sigterm" INTEGER NOT NULL,
+    "sigkill" INTEGER NOT NULL,
+    "oom" INTEGER NOT NULL,
+    "error" INTEGER NOT NULL,
+    "unknown" INTEGER NOT NULL,
+
+    CONSTRAINT "workload_hours_pkey" PRIMARY KEY ("workload_id","hour")
 );
 
 -- CreateIndex
@@ -108,16 +124,43 @@ BEGIN
       with_traffic = d.with_traffic + excluded.with_traffic,
       requests = d.requests + excluded.requests,
       errors5xx = d.errors5xx + excluded.errors5xx$q$, src);
+  -- Hours (epoch ms / 3,600,000, floored) of known request times only: trends have a range.
+  EXECUTE format($q$
+    INSERT INTO workload_hours AS h (workload_id, hour, clean, sigterm, sigkill, oom, error, unknown)
+    SELECT * FROM (
+      SELECT workload_id, floor(extract(epoch FROM delete_requested_at) / 3600)::int AS hour,
+        COALESCE(sum(s) FILTER (WHERE outcome = 'clean'), 0)::int AS clean,
+        COALESCE(sum(s) FILTER (WHERE outcome = 'sigterm'), 0)::int AS sigterm,
+        COALESCE(sum(s) FILTER (WHERE outcome = 'sigkill'), 0)::int AS sigkill,
+        COALESCE(sum(s) FILTER (WHERE outcome = 'oom'), 0)::int AS oom,
+        COALESCE(sum(s) FILTER (WHERE outcome = 'error'), 0)::int AS error,
+        COALESCE(sum(s) FILTER (WHERE outcome = 'unknown'), 0)::int AS unknown
+      FROM (%s) x WHERE delete_requested_at IS NOT NULL GROUP BY 1, 2) g
+    WHERE (clean, sigterm, sigkill, oom, error, unknown) IS DISTINCT FROM (0, 0, 0, 0, 0, 0)
+    ORDER BY 1, 2
+    ON CONFLICT (workload_id, hour) DO UPDATE SET
+      clean = h.clean + excluded.clean, sigterm = h.sigterm + excluded.sigterm, sigkill = h.sigkill + excluded.sigkill, oom = h.oom + excluded.oom, error = h.error + excluded.error, unknown = h.unknown + excluded.unknown$q$, src);
   IF TG_OP <> 'INSERT' THEN
     DELETE FROM workload_days d USING old_rows o
     WHERE d.workload_id = o.workload_id
       AND d.day = COALESCE((o.delete_requested_at AT TIME ZONE 'UTC')::date, '-infinity'::date) AND d.terminations = 0;
+    DELETE FROM workload_hours h USING old_rows o
+    WHERE h.workload_id = o.workload_id AND h.hour = floor(extract(epoch FROM o.delete_requested_at) / 3600)::int
+      AND h.clean + h.sigterm + h.sigkill + h.oom + h.error + h.unknown = 0;
   END IF;
   RETURN NULL;
 END
 $fn$;
 
--- The rollup of what is already stored.
+CREATE OR REPLACE FUNCTION "workload_days_truncate"() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  DELETE FROM workload_days;
+  DELETE FROM workload_hours;
+  RETURN NULL;
+END
+$fn$;
+
+-- The rollups of what is already stored.
 INSERT INTO "workload_days" (workload_id, day, terminations, clean, sigterm, sigkill, oom, error, unknown, cause_rollout, cause_scale_down, cause_eviction, cause_preemption, cause_taint, cause_pod_gc, cause_node_pressure, cause_node_shutdown, cause_force_delete, cause_delete, cause_unknown, with_traffic, requests, errors5xx)
 SELECT workload_id, COALESCE((delete_requested_at AT TIME ZONE 'UTC')::date, '-infinity'::date),
   count(*),
@@ -142,5 +185,15 @@ SELECT workload_id, COALESCE((delete_requested_at AT TIME ZONE 'UTC')::date, '-i
   COALESCE(sum(traffic_requests), 0),
   COALESCE(sum(traffic_errors5xx), 0)
 FROM "terminations" GROUP BY 1, 2;
+
+INSERT INTO "workload_hours" (workload_id, hour, clean, sigterm, sigkill, oom, error, unknown)
+SELECT workload_id, floor(extract(epoch FROM delete_requested_at) / 3600)::int,
+  count(*) FILTER (WHERE outcome = 'clean'),
+  count(*) FILTER (WHERE outcome = 'sigterm'),
+  count(*) FILTER (WHERE outcome = 'sigkill'),
+  count(*) FILTER (WHERE outcome = 'oom'),
+  count(*) FILTER (WHERE outcome = 'error'),
+  count(*) FILTER (WHERE outcome = 'unknown')
+FROM "terminations" WHERE delete_requested_at IS NOT NULL GROUP BY 1, 2;
 
 COMMIT;
