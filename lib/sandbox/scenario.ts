@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { PROXY_CONTAINER_NAMES } from "../tracker/classify.ts";
+import { isValidCron } from "./sim/cron.ts";
 
 export const BEHAVIOURS = ["clean", "slow", "ignore-sigterm", "oom-during-drain", "exit-143", "error"] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
@@ -44,8 +45,11 @@ export type SidecarConfig = z.infer<typeof sidecarSchema>;
 
 const intOrPercent = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+%$/)]);
 
+export const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
 const workloadSchema = z.strictObject({
-  kind: z.literal("Deployment").default("Deployment"),
+  kind: z.enum(WORKLOAD_KINDS).default("Deployment"),
   name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/),
   namespace: z.string().default("default"),
   replicas: z.number().int().nonnegative().default(3),
@@ -55,10 +59,19 @@ const workloadSchema = z.strictObject({
   port: z.number().int().positive().default(8080),
   containers: z.array(containerSchema).min(1),
   sidecars: z.array(sidecarSchema).default([]),
+  /** StatefulSet: ordinals below this keep their revision in a rolling update. */
+  partition: z.number().int().nonnegative().default(0),
+  /** Job, CronJob: seconds a Job's pod runs before it exits 0 on its own. */
+  runSeconds: seconds.default(30),
+  /** CronJob: five-field cron schedule, played on the virtual clock. */
+  schedule: z.string().refine(isValidCron, "a five-field cron schedule").default("*/1 * * * *"),
+  concurrencyPolicy: z.enum(["Allow", "Forbid", "Replace"]).default("Allow"),
+  successfulJobsHistoryLimit: z.number().int().nonnegative().default(3),
+  failedJobsHistoryLimit: z.number().int().nonnegative().default(1),
 });
 export type WorkloadConfig = z.infer<typeof workloadSchema>;
 
-const target = z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, "target is namespace/deployment");
+const target = z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, "target is namespace/workload");
 const at = seconds;
 
 const actionSchema = z.discriminatedUnion("action", [
@@ -77,10 +90,42 @@ const actionSchema = z.discriminatedUnion("action", [
   z.strictObject({ at, action: z.literal("node-pressure"), target, resource: z.enum(["memory", "ephemeral-storage"]).default("memory") }),
   /** Removes pods left in phase Failed (evicted), as PodGC or an operator would: grace 0. */
   z.strictObject({ at, action: z.literal("gc-failed"), namespace: z.string().optional() }),
+  /** `kubectl drain NODE`: cordon, then evict its pods (retrying every 5 s while a PDB refuses). */
+  z.strictObject({
+    at,
+    action: z.literal("drain"),
+    node: z.string(),
+    ignoreDaemonSets: z.boolean().default(true),
+    gracePeriodSeconds: z.number().int().nonnegative().optional(),
+    /** kubectl drain --timeout (its default, 0, waits forever; a scenario must end). */
+    timeoutSeconds: z.number().positive().default(300),
+  }),
+  z.strictObject({ at, action: z.literal("uncordon"), node: z.string() }),
+  /** `kubectl delete job`: a Job workload's Job, or a CronJob's running one (background propagation). */
+  z.strictObject({ at, action: z.literal("delete-job"), target }),
   /** A kubectl-like command line, e.g. `scale deployment/web --replicas=2 -n shop`. */
   z.strictObject({ at, action: z.literal("kubectl"), command: z.string().min(1) }),
 ]);
 export type Action = z.infer<typeof actionSchema>;
+
+const pdbSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/),
+    namespace: z.string().default("default"),
+    /** spec.selector.matchLabels (the sandbox's pods carry `app: <workload name>`). */
+    matchLabels: z.record(z.string(), z.string()),
+    minAvailable: intOrPercent.optional(),
+    maxUnavailable: intOrPercent.optional(),
+  })
+  .refine((p) => (p.minAvailable === undefined) !== (p.maxUnavailable === undefined), "exactly one of minAvailable and maxUnavailable");
+export type DisruptionBudgetConfig = z.infer<typeof pdbSchema>;
+
+/** Which actions make sense for which kinds (a rollout of a Job is no such thing). */
+const ACTION_KINDS: Partial<Record<Action["action"], readonly WorkloadKind[]>> = {
+  rollout: ["Deployment", "StatefulSet", "DaemonSet"],
+  scale: ["Deployment", "StatefulSet"],
+  "delete-job": ["Job", "CronJob"],
+};
 
 const settingsSchema = z.strictObject({
   /** API deletion → kubelet starts killing (the Killing event). */
@@ -107,14 +152,21 @@ export const scenarioSchema = z
     nodes: z.array(z.string()).min(1).default(["node-1", "node-2", "node-3"]),
     settings: settingsSchema.default(settingsSchema.parse({})),
     workloads: z.array(workloadSchema).default([]),
+    disruptionBudgets: z.array(pdbSchema).default([]),
     schedule: z.array(actionSchema).default([]),
   })
   .superRefine((s, ctx) => {
-    const names = new Set(s.workloads.map((w) => `${w.namespace}/${w.name}`));
+    const kinds = new Map(s.workloads.map((w) => [`${w.namespace}/${w.name}`, w.kind]));
     s.schedule.forEach((a, i) => {
-      if ("target" in a && !names.has(a.target)) {
+      if ("target" in a && !kinds.has(a.target)) {
         ctx.addIssue({ code: "custom", path: ["schedule", i, "target"], message: `no workload ${a.target}` });
       }
+      const allowed = ACTION_KINDS[a.action];
+      const kind = "target" in a ? kinds.get(a.target) : undefined;
+      if (allowed && kind && !allowed.includes(kind)) {
+        ctx.addIssue({ code: "custom", path: ["schedule", i, "action"], message: `${a.action} does not apply to a ${kind}` });
+      }
+      if ("node" in a && !s.nodes.includes(a.node)) ctx.addIssue({ code: "custom", path: ["schedule", i, "node"], message: `no node ${a.node}` });
     });
     if (s.repeat && s.period !== undefined && s.schedule.some((a) => a.at >= s.period!)) {
       ctx.addIssue({ code: "custom", path: ["period"], message: "every action must be earlier than period" });

@@ -23,6 +23,7 @@ export interface ObjectMeta {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   ownerReferences?: OwnerReference[];
+  finalizers?: string[];
 }
 
 /** Any stored object. Kind-specific fields stay untyped here and are typed per kind below. */
@@ -83,7 +84,7 @@ export interface PodCondition {
 export interface PodSpec {
   nodeName: string;
   terminationGracePeriodSeconds: number;
-  restartPolicy: "Always";
+  restartPolicy: "Always" | "Never" | "OnFailure";
   containers: ContainerSpec[];
   initContainers?: ContainerSpec[];
 }

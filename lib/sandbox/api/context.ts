@@ -3,6 +3,7 @@
 import type http from "node:http";
 import type { ObjectStore } from "../store.ts";
 import type { KObject } from "../types.ts";
+import type { EvictionVerdict } from "../sim/controllers/disruption.ts";
 import type { ResourceDef } from "./resources.ts";
 
 /** What the simulator offers the API layer for the verbs that start terminations. */
@@ -11,8 +12,8 @@ export interface ApiBackend {
   now(): number;
   /** The deleted (or deleting) pod, or undefined when there is no such pod. */
   deletePod(namespace: string, name: string, gracePeriodSeconds: number | undefined): KObject | undefined;
-  /** False when there is no such pod. */
-  evictPod(namespace: string, name: string, gracePeriodSeconds: number | undefined): boolean;
+  /** The eviction API's verdict (PodDisruptionBudgets); undefined when there is no such pod. */
+  evictPod(namespace: string, name: string, gracePeriodSeconds: number | undefined): EvictionVerdict | undefined;
 }
 
 export interface ServerOptions {

@@ -28,6 +28,8 @@ export const RESOURCES: readonly ResourceDef[] = [
   { group: "apps", version: "v1", plural: "statefulsets", singular: "statefulset", kind: "StatefulSet", namespaced: true, shortNames: ["sts"], verbs: READ, storeKey: "statefulsets", categories: ["all"] },
   { group: "apps", version: "v1", plural: "daemonsets", singular: "daemonset", kind: "DaemonSet", namespaced: true, shortNames: ["ds"], verbs: READ, storeKey: "daemonsets", categories: ["all"] },
   { group: "batch", version: "v1", plural: "jobs", singular: "job", kind: "Job", namespaced: true, verbs: READ, storeKey: "jobs", categories: ["all"] },
+  { group: "batch", version: "v1", plural: "cronjobs", singular: "cronjob", kind: "CronJob", namespaced: true, shortNames: ["cj"], verbs: READ, storeKey: "cronjobs", categories: ["all"] },
+  { group: "policy", version: "v1", plural: "poddisruptionbudgets", singular: "poddisruptionbudget", kind: "PodDisruptionBudget", namespaced: true, shortNames: ["pdb"], verbs: READ, storeKey: "poddisruptionbudgets" },
   { group: "discovery.k8s.io", version: "v1", plural: "endpointslices", singular: "endpointslice", kind: "EndpointSlice", namespaced: true, verbs: READ, storeKey: "endpointslices" },
   { group: "events.k8s.io", version: "v1", plural: "events", singular: "event", kind: "Event", namespaced: true, shortNames: ["ev"], verbs: READ, storeKey: "events" },
   { group: "coordination.k8s.io", version: "v1", plural: "leases", singular: "lease", kind: "Lease", namespaced: true, verbs: RW, storeKey: "leases" },
@@ -74,7 +76,7 @@ export function apiGroup(name: string): object | undefined {
 
 export function apiResourceList(groupVersion: string): object | undefined {
   const defs = RESOURCES.filter((r) => groupVersionOf(r) === groupVersion);
-  if (defs.length === 0 && groupVersion !== "policy/v1") return undefined;
+  if (defs.length === 0) return undefined;
   const resources: object[] = defs.map((r) => ({
     name: r.plural,
     singularName: r.singular,
@@ -87,9 +89,6 @@ export function apiResourceList(groupVersion: string): object | undefined {
   for (const s of SUBRESOURCES) {
     if (s.groupVersion !== groupVersion) continue;
     resources.push({ name: s.name, singularName: "", namespaced: true, group: s.group, version: s.version, kind: s.kind, verbs: s.verbs });
-  }
-  if (groupVersion === "policy/v1") {
-    resources.push({ name: "poddisruptionbudgets", singularName: "poddisruptionbudget", namespaced: true, kind: "PodDisruptionBudget", verbs: READ, shortNames: ["pdb"] });
   }
   return { kind: "APIResourceList", apiVersion: "v1", groupVersion, resources };
 }

@@ -1,0 +1,172 @@
+// The Job controller: a Job runs one pod (parallelism and completions 1, restartPolicy Never,
+// the batch.kubernetes.io/job-tracking finalizer, reference 5.4) that exits 0 on its own after
+// the workload's runSeconds: phase Succeeded with no deletion, which is no termination. Deleting
+// a Job (kubectl's default, background propagation) removes it at once; the garbage collector
+// then deletes its pods with their grace: a running pod terminates (a record), a finished one is
+// removed with grace 0 (none). Serves standalone Job workloads and the CronJob controller.
+import type { WorkloadConfig } from "../../scenario.ts";
+import { rfc3339 } from "../../time.ts";
+import type { KObject, OwnerReference, Pod } from "../../types.ts";
+import type { Sim } from "../context.ts";
+import type { PodFactory } from "../pod-factory.ts";
+import { isTerminalPod, podTemplate, setTerminal, setTerminated } from "../pods.ts";
+import { newWorkload, type WorkloadState } from "../workload.ts";
+import { Kicker } from "./kicker.ts";
+import type { PodDeleter } from "./statefulset.ts";
+
+const TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking";
+/** Garbage collector: owner gone → dependents deleted this much later. */
+const GC_DELAY_S = 0.2;
+
+export interface JobRun {
+  workload: WorkloadState;
+  name: string;
+  uid: string;
+  podUid: string | null;
+  startedAt: number;
+  /** completion timer set (the pod is running) */
+  timed: boolean;
+  finished: "Complete" | null;
+  deleted: boolean;
+}
+
+export class JobController {
+  private readonly runs = new Map<string, JobRun>();
+  private readonly kicker: Kicker;
+  /** A Job reached Complete (the CronJob controller's history and status). */
+  onFinished: ((run: JobRun) => void) | null = null;
+
+  constructor(
+    private readonly sim: Sim,
+    private readonly pods: PodFactory,
+    private readonly deleter: PodDeleter,
+  ) {
+    this.kicker = new Kicker(sim, (w) => this.reconcile(w));
+  }
+
+  /** A standalone Job workload: its Job starts with the cluster. */
+  create(config: WorkloadConfig): WorkloadState {
+    const w = newWorkload(config, this.sim.rng);
+    this.start(w, config.name, null, w.uid);
+    return w;
+  }
+
+  kick(w: WorkloadState): void {
+    this.kicker.kick(w);
+  }
+
+  runsOf(w: WorkloadState): JobRun[] {
+    return [...this.runs.values()].filter((r) => r.workload === w && !r.deleted);
+  }
+
+  /** Creates the Job object and its pod. */
+  start(w: WorkloadState, name: string, owner: OwnerReference | null, uid = this.sim.rng.uid()): JobRun {
+    const { store, clock, events } = this.sim;
+    const c = w.config;
+    const now = clock.now();
+    const template = podTemplate(c, null);
+    template.spec.restartPolicy = "Never";
+    const jobLabels = { "batch.kubernetes.io/controller-uid": uid, "batch.kubernetes.io/job-name": name, "controller-uid": uid, "job-name": name };
+    template.metadata.labels = { ...template.metadata.labels, ...jobLabels };
+    const job = store.create("jobs", {
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: {
+        name,
+        namespace: c.namespace,
+        uid,
+        generation: 1,
+        creationTimestamp: rfc3339(now),
+        labels: { ...jobLabels, app: c.name },
+        ...(owner ? { ownerReferences: [owner] } : {}),
+      },
+      spec: { parallelism: 1, completions: 1, backoffLimit: 6, completionMode: "NonIndexed", suspend: false, selector: { matchLabels: { "batch.kubernetes.io/controller-uid": uid } }, template },
+      status: { startTime: rfc3339(now), active: 1, ready: 0, terminating: 0, uncountedTerminatedPods: {} },
+    });
+    const run: JobRun = { workload: w, name, uid, podUid: null, startedAt: now, timed: false, finished: null, deleted: false };
+    this.runs.set(`${c.namespace}/${name}`, run);
+    const podName = this.pods.uniqueName(c.namespace, `${name}-`);
+    const pod = this.pods.createPod(
+      w,
+      { name: podName, generateName: `${name}-`, template, owner: { apiVersion: "batch/v1", kind: "Job", name, uid, controller: true, blockOwnerDeletion: true }, finalizers: [TRACKING_FINALIZER] },
+      false,
+    );
+    run.podUid = pod.metadata.uid;
+    events.record(job, "Normal", "SuccessfulCreate", `Created pod: ${podName}`, { component: "job-controller" });
+    return run;
+  }
+
+  /** `kubectl delete job` (background propagation): the Job goes now, its pods through the GC. */
+  delete(run: JobRun): void {
+    const { store, clock } = this.sim;
+    const ns = run.workload.config.namespace;
+    run.deleted = true;
+    this.runs.delete(`${ns}/${run.name}`);
+    store.remove("jobs", ns, run.name);
+    clock.after(GC_DELAY_S, () => {
+      const p = this.podOf(run);
+      if (p && !p.metadata.deletionTimestamp) this.deleter.deletePod(p, "delete");
+    });
+  }
+
+  private podOf(run: JobRun): Pod | undefined {
+    const rt = run.podUid ? run.workload.pods.get(run.podUid) : undefined;
+    if (!rt || rt.gone) return undefined;
+    const p = this.sim.store.peek<Pod>("pods", rt.namespace, rt.name);
+    return p?.metadata.uid === rt.uid ? p : undefined;
+  }
+
+  private reconcile(w: WorkloadState): void {
+    for (const run of this.runsOf(w)) {
+      const p = this.podOf(run);
+      if (!p) continue;
+      if (p.status.phase === "Running" && !p.metadata.deletionTimestamp && !run.timed) {
+        run.timed = true;
+        this.sim.clock.after(w.config.runSeconds, () => this.complete(run));
+      }
+      if (isTerminalPod(p) && p.metadata.finalizers?.includes(TRACKING_FINALIZER)) {
+        // The Job controller has counted the pod: it lets go of it.
+        this.sim.store.mutate<Pod>("pods", p.metadata.namespace, p.metadata.name, (x) => {
+          x.metadata.finalizers = x.metadata.finalizers?.filter((f) => f !== TRACKING_FINALIZER);
+          if (x.metadata.finalizers?.length === 0) delete x.metadata.finalizers;
+        });
+      }
+      if (p.status.phase === "Succeeded" && run.finished === null && !run.deleted) this.finish(run);
+    }
+  }
+
+  /** The process exits 0 on its own: every container Completed, phase Succeeded, no deletion. */
+  private complete(run: JobRun): void {
+    const p = this.podOf(run);
+    if (!p || p.metadata.deletionTimestamp || isTerminalPod(p)) return;
+    const at = rfc3339(this.sim.clock.now());
+    this.sim.store.mutate<Pod>("pods", p.metadata.namespace, p.metadata.name, (x) => {
+      for (const s of [...x.status.containerStatuses, ...(x.status.initContainerStatuses ?? [])]) setTerminated(x, s.name, 0, "Completed", at);
+      setTerminal(x, at);
+    });
+    this.kick(run.workload);
+  }
+
+  private finish(run: JobRun): void {
+    const { store, clock, events } = this.sim;
+    run.finished = "Complete";
+    const at = rfc3339(clock.now());
+    const job = store.mutate<KObject>("jobs", run.workload.config.namespace, run.name, (j) => {
+      j.status = {
+        startTime: rfc3339(run.startedAt),
+        completionTime: at,
+        active: 0,
+        ready: 0,
+        terminating: 0,
+        succeeded: 1,
+        uncountedTerminatedPods: {},
+        conditions: [
+          { type: "SuccessCriteriaMet", status: "True", reason: "CompletionsReached", message: "Reached expected number of succeeded pods", lastProbeTime: at, lastTransitionTime: at },
+          { type: "Complete", status: "True", reason: "CompletionsReached", message: "Reached expected number of succeeded pods", lastProbeTime: at, lastTransitionTime: at },
+        ],
+      };
+    });
+    if (job) events.record(job, "Normal", "Completed", "Job completed", { component: "job-controller" });
+    this.onFinished?.(run);
+  }
+}
