@@ -7,6 +7,6 @@ export { startSandbox } from "./sandbox.ts";
 export type { LivePod, Sandbox, SandboxDriver, SandboxOptions } from "./sandbox.ts";
 export { kubeconfig } from "./kubeconfig.ts";
 export { runSandboxCommand, SandboxUsageError } from "./command.ts";
-export type { GroundTruth } from "./ground-truth.ts";
+export type { DrainTruth, GroundTruth } from "./ground-truth.ts";
 export type { Scenario } from "./scenario.ts";
 export type { Pod } from "./types.ts";

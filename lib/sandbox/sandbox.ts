@@ -3,7 +3,7 @@
 import { log } from "../log.ts";
 import { startApiServer } from "./api/server.ts";
 import { VirtualClock } from "./clock.ts";
-import type { GroundTruth } from "./ground-truth.ts";
+import type { DrainTruth, GroundTruth } from "./ground-truth.ts";
 import { kubeconfig } from "./kubeconfig.ts";
 import { loadScenario, parseScenario, type Scenario } from "./scenario.ts";
 import { Cluster } from "./sim/cluster.ts";
@@ -64,6 +64,8 @@ export interface Sandbox {
   kubeconfigYaml(): string;
   /** Every termination the simulator started, with the cause and outcome it intended. */
   groundTruth(): GroundTruth[];
+  /** Every node drain the scenario ran: evictions, the 429s a PodDisruptionBudget answered, the end. */
+  drains(): DrainTruth[];
   /** The virtual clock, epoch ms: what object timestamps are written in. */
   now(): number;
   /** Pods in the API (any phase). */
@@ -105,6 +107,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     scenario,
     kubeconfigYaml: () => kubeconfig(server.url),
     groundTruth: () => cluster.truth.all(),
+    drains: () => cluster.truth.drains(),
     now: () => clock.now(),
     podCount: () => cluster.livePods().length,
     driver: {

@@ -22,7 +22,7 @@ export const RESOURCES: readonly ResourceDef[] = [
   { group: "", version: "v1", plural: "pods", singular: "pod", kind: "Pod", namespaced: true, shortNames: ["po"], verbs: ["delete", "get", "list", "watch"], storeKey: "pods", categories: ["all"] },
   { group: "", version: "v1", plural: "events", singular: "event", kind: "Event", namespaced: true, shortNames: ["ev"], verbs: READ, storeKey: "events" },
   { group: "", version: "v1", plural: "namespaces", singular: "namespace", kind: "Namespace", namespaced: false, shortNames: ["ns"], verbs: READ, storeKey: "namespaces" },
-  { group: "", version: "v1", plural: "nodes", singular: "node", kind: "Node", namespaced: false, shortNames: ["no"], verbs: READ, storeKey: "nodes" },
+  { group: "", version: "v1", plural: "nodes", singular: "node", kind: "Node", namespaced: false, shortNames: ["no"], verbs: ["get", "list", "patch", "watch"], storeKey: "nodes" },
   { group: "apps", version: "v1", plural: "deployments", singular: "deployment", kind: "Deployment", namespaced: true, shortNames: ["deploy"], verbs: READ, storeKey: "deployments", categories: ["all"] },
   { group: "apps", version: "v1", plural: "replicasets", singular: "replicaset", kind: "ReplicaSet", namespaced: true, shortNames: ["rs"], verbs: READ, storeKey: "replicasets", categories: ["all"] },
   { group: "apps", version: "v1", plural: "statefulsets", singular: "statefulset", kind: "StatefulSet", namespaced: true, shortNames: ["sts"], verbs: READ, storeKey: "statefulsets", categories: ["all"] },

@@ -11,7 +11,7 @@ import { evictPod } from "./evict.ts";
 import { get } from "./get.ts";
 import { isRecord, readBody, send } from "./http.ts";
 import { lister } from "./list.ts";
-import { patchLease } from "./patch.ts";
+import { patchObject } from "./patch.ts";
 import * as status from "./status.ts";
 import { parseTarget } from "./target.ts";
 import { updateLease } from "./update.ts";
@@ -58,7 +58,7 @@ export async function startApiServer(backend: ApiBackend, opts: ServerOptions): 
     const body = await readBody(r.req);
     if (!isRecord(body)) return send(res, 400, status.badRequest("a JSON object body is required"));
     if (method === "PUT") return updateLease(ctx, r, current, body);
-    if (method === "PATCH") return patchLease(ctx, r, current, body);
+    if (method === "PATCH") return patchObject(ctx, r, current, body);
     return send(res, 405, status.methodNotAllowed(`${method} is not supported`));
   };
 
@@ -77,6 +77,14 @@ export async function startApiServer(backend: ApiBackend, opts: ServerOptions): 
 
     if (target.def.kind === "Lease" && method !== "GET") return writeLease(rr);
     if (method === "GET") return read(rr);
+    if (target.def.kind === "Node" && method === "PATCH" && isNamed(rr)) {
+      // Cordon and uncordon: the scheduler (pod factory) reads spec.unschedulable.
+      const current = ctx.store.get("nodes", undefined, rr.target.name);
+      if (!current) return send(res, 404, status.notFound("nodes", "", rr.target.name));
+      const body = await readBody(req);
+      if (!isRecord(body)) return send(res, 400, status.badRequest("a JSON object body is required"));
+      return patchObject(ctx, rr, current, body);
+    }
     if (target.def.kind === "Pod" && isNamespacedNamed(rr)) {
       if (method === "DELETE" && target.sub === undefined) return deletePod(ctx, rr);
       if (method === "POST" && target.sub === "eviction") return evictPod(ctx, rr);

@@ -75,16 +75,21 @@ export class CronJobController {
     const { store, clock, events } = this.sim;
     const w = run.workload;
     const cron = store.peek("cronjobs", w.config.namespace, w.config.name);
-    if (cron) events.record(cron, "Normal", "SawCompletedJob", `Saw completed job: ${run.name}, condition: Complete`, { component: "cronjob-controller" });
-    const done = this.jobs
-      .runsOf(w)
-      .filter((r) => r.finished !== null)
-      .sort((a, b) => b.startedAt - a.startedAt);
-    for (const old of done.slice(w.config.successfulJobsHistoryLimit)) {
-      this.jobs.delete(old);
-      if (cron) events.record(cron, "Normal", "SuccessfulDelete", `Deleted job ${old.name}`, { component: "cronjob-controller" });
+    if (cron) events.record(cron, "Normal", "SawCompletedJob", `Saw completed job: ${run.name}, condition: ${run.finished}`, { component: "cronjob-controller" });
+    for (const [how, limit] of [
+      ["Complete", w.config.successfulJobsHistoryLimit],
+      ["Failed", w.config.failedJobsHistoryLimit],
+    ] as const) {
+      const done = this.jobs
+        .runsOf(w)
+        .filter((r) => r.finished === how)
+        .sort((a, b) => b.startedAt - a.startedAt);
+      for (const old of done.slice(limit)) {
+        this.jobs.delete(old);
+        if (cron) events.record(cron, "Normal", "SuccessfulDelete", `Deleted job ${old.name}`, { component: "cronjob-controller" });
+      }
     }
-    this.updateStatus(w, { lastSuccessfulTime: rfc3339(clock.now()) });
+    this.updateStatus(w, run.finished === "Complete" ? { lastSuccessfulTime: rfc3339(clock.now()) } : {});
   }
 
   private updateStatus(w: WorkloadState, times: { lastScheduleTime?: string; lastSuccessfulTime?: string }): void {

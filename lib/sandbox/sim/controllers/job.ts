@@ -3,10 +3,12 @@
 // the workload's runSeconds: phase Succeeded with no deletion, which is no termination. Deleting
 // a Job (kubectl's default, background propagation) removes it at once; the garbage collector
 // then deletes its pods with their grace: a running pod terminates (a record), a finished one is
-// removed with grace 0 (none). Serves standalone Job workloads and the CronJob controller.
+// removed with grace 0 (none). A pod that failed or was deleted while its Job runs counts as a
+// failure: a new pod after the back-off (10 s doubling, at most 6 min), until backoffLimit (6)
+// is exceeded and the Job fails. Serves standalone Job workloads and the CronJob controller.
 import type { WorkloadConfig } from "../../scenario.ts";
 import { rfc3339 } from "../../time.ts";
-import type { KObject, OwnerReference, Pod } from "../../types.ts";
+import type { KObject, OwnerReference, Pod, PodTemplate } from "../../types.ts";
 import type { Sim } from "../context.ts";
 import type { PodFactory } from "../pod-factory.ts";
 import { isTerminalPod, podTemplate, setTerminal, setTerminated } from "../pods.ts";
@@ -17,6 +19,9 @@ import type { PodDeleter } from "./statefulset.ts";
 const TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking";
 /** Garbage collector: owner gone → dependents deleted this much later. */
 const GC_DELAY_S = 0.2;
+const BACKOFF_LIMIT = 6;
+const BACKOFF_BASE_S = 10;
+const BACKOFF_MAX_S = 360;
 
 export interface JobRun {
   workload: WorkloadState;
@@ -26,8 +31,11 @@ export interface JobRun {
   startedAt: number;
   /** completion timer set (the pod is running) */
   timed: boolean;
-  finished: "Complete" | null;
+  finished: "Complete" | "Failed" | null;
   deleted: boolean;
+  failures: number;
+  /** a replacement pod is waiting out its back-off */
+  retrying: boolean;
 }
 
 export class JobController {
@@ -61,7 +69,7 @@ export class JobController {
 
   /** Creates the Job object and its pod. */
   start(w: WorkloadState, name: string, owner: OwnerReference | null, uid = this.sim.rng.uid()): JobRun {
-    const { store, clock, events } = this.sim;
+    const { store, clock } = this.sim;
     const c = w.config;
     const now = clock.now();
     const template = podTemplate(c, null);
@@ -83,17 +91,34 @@ export class JobController {
       spec: { parallelism: 1, completions: 1, backoffLimit: 6, completionMode: "NonIndexed", suspend: false, selector: { matchLabels: { "batch.kubernetes.io/controller-uid": uid } }, template },
       status: { startTime: rfc3339(now), active: 1, ready: 0, terminating: 0, uncountedTerminatedPods: {} },
     });
-    const run: JobRun = { workload: w, name, uid, podUid: null, startedAt: now, timed: false, finished: null, deleted: false };
+    const run: JobRun = { workload: w, name, uid, podUid: null, startedAt: now, timed: false, finished: null, deleted: false, failures: 0, retrying: false };
     this.runs.set(`${c.namespace}/${name}`, run);
-    const podName = this.pods.uniqueName(c.namespace, `${name}-`);
-    const pod = this.pods.createPod(
-      w,
-      { name: podName, generateName: `${name}-`, template, owner: { apiVersion: "batch/v1", kind: "Job", name, uid, controller: true, blockOwnerDeletion: true }, finalizers: [TRACKING_FINALIZER] },
-      false,
-    );
-    run.podUid = pod.metadata.uid;
-    events.record(job, "Normal", "SuccessfulCreate", `Created pod: ${podName}`, { component: "job-controller" });
+    this.createPod(run, job);
     return run;
+  }
+
+  private createPod(run: JobRun, job: KObject): void {
+    const c = run.workload.config;
+    const template = (job.spec as { template: PodTemplate }).template;
+    const podName = this.pods.uniqueName(c.namespace, `${run.name}-`);
+    const owner = { apiVersion: "batch/v1", kind: "Job", name: run.name, uid: run.uid, controller: true, blockOwnerDeletion: true };
+    const pod = this.pods.createPod(run.workload, { name: podName, generateName: `${run.name}-`, template, owner, finalizers: [TRACKING_FINALIZER] }, false);
+    run.podUid = pod.metadata.uid;
+    run.timed = false;
+    this.sim.events.record(job, "Normal", "SuccessfulCreate", `Created pod: ${podName}`, { component: "job-controller" });
+  }
+
+  /** The pod failed or was deleted while the Job runs: a new one after the back-off, or the Job fails. */
+  private failed(run: JobRun): void {
+    run.failures++;
+    if (run.failures > BACKOFF_LIMIT) return this.finish(run, "Failed");
+    run.retrying = true;
+    const delay = Math.min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** (run.failures - 1));
+    this.sim.clock.after(delay, () => {
+      run.retrying = false;
+      const job = this.sim.store.peek("jobs", run.workload.config.namespace, run.name);
+      if (job && !run.deleted && run.finished === null) this.createPod(run, job);
+    });
   }
 
   /** `kubectl delete job` (background propagation): the Job goes now, its pods through the GC. */
@@ -119,6 +144,7 @@ export class JobController {
   private reconcile(w: WorkloadState): void {
     for (const run of this.runsOf(w)) {
       const p = this.podOf(run);
+      if (run.finished === null && !run.retrying && (!p || p.status.phase === "Failed")) this.failed(run);
       if (!p) continue;
       if (p.status.phase === "Running" && !p.metadata.deletionTimestamp && !run.timed) {
         run.timed = true;
@@ -131,7 +157,7 @@ export class JobController {
           if (x.metadata.finalizers?.length === 0) delete x.metadata.finalizers;
         });
       }
-      if (p.status.phase === "Succeeded" && run.finished === null && !run.deleted) this.finish(run);
+      if (p.status.phase === "Succeeded" && run.finished === null && !run.deleted) this.finish(run, "Complete");
     }
   }
 
@@ -147,26 +173,33 @@ export class JobController {
     this.kick(run.workload);
   }
 
-  private finish(run: JobRun): void {
+  private finish(run: JobRun, how: "Complete" | "Failed"): void {
     const { store, clock, events } = this.sim;
-    run.finished = "Complete";
+    run.finished = how;
     const at = rfc3339(clock.now());
+    const cond = (type: string, reason: string, message: string) => ({ type, status: "True", reason, message, lastProbeTime: at, lastTransitionTime: at });
     const job = store.mutate<KObject>("jobs", run.workload.config.namespace, run.name, (j) => {
-      j.status = {
-        startTime: rfc3339(run.startedAt),
-        completionTime: at,
-        active: 0,
-        ready: 0,
-        terminating: 0,
-        succeeded: 1,
-        uncountedTerminatedPods: {},
-        conditions: [
-          { type: "SuccessCriteriaMet", status: "True", reason: "CompletionsReached", message: "Reached expected number of succeeded pods", lastProbeTime: at, lastTransitionTime: at },
-          { type: "Complete", status: "True", reason: "CompletionsReached", message: "Reached expected number of succeeded pods", lastProbeTime: at, lastTransitionTime: at },
-        ],
-      };
+      const base = { startTime: rfc3339(run.startedAt), active: 0, ready: 0, terminating: 0, uncountedTerminatedPods: {} };
+      j.status =
+        how === "Complete"
+          ? {
+              ...base,
+              completionTime: at,
+              succeeded: 1,
+              ...(run.failures > 0 ? { failed: run.failures } : {}),
+              conditions: [
+                cond("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods"),
+                cond("Complete", "CompletionsReached", "Reached expected number of succeeded pods"),
+              ],
+            }
+          : {
+              ...base,
+              failed: run.failures,
+              conditions: [cond("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit"), cond("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit")],
+            };
     });
-    if (job) events.record(job, "Normal", "Completed", "Job completed", { component: "job-controller" });
+    if (job && how === "Complete") events.record(job, "Normal", "Completed", "Job completed", { component: "job-controller" });
+    if (job && how === "Failed") events.record(job, "Warning", "BackoffLimitExceeded", "Job has reached the specified backoff limit", { component: "job-controller" });
     this.onFinished?.(run);
   }
 }
