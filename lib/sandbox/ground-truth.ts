@@ -26,8 +26,8 @@ export interface DrainTruth {
   startedAt: string;
   /** when every evicted pod was gone (null: still draining, or gave up at its timeout) */
   endedAt: string | null;
-  /** pods whose eviction was asked for (DaemonSet pods are never among them) */
-  pods: { namespace: string; pod: string; podUid: string; evictedAt: string | null }[];
+  /** pods whose eviction was asked for (DaemonSet pods are never among them; finished ones leave no termination) */
+  pods: { namespace: string; pod: string; podUid: string; finished: boolean; evictedAt: string | null }[];
   /** every 429 the eviction API answered, in order */
   refusals: { namespace: string; pod: string; podUid: string; at: string; message: string }[];
   /** kubectl drain without --ignore-daemonsets refuses a node with DaemonSet pods (after cordoning it) */

@@ -3,7 +3,8 @@
 // each retried every 5 s while a PodDisruptionBudget refuses it (kubectl's "error when evicting
 // pods/... (will retry after 5s)"), and wait until the evicted pods are gone. DaemonSet pods are
 // never evicted: with --ignore-daemonsets they are skipped (their controller tolerates the
-// cordon), without it kubectl refuses the node after cordoning it. Finished pods are left alone.
+// cordon), without it kubectl refuses the node after cordoning it. Finished pods are evicted too,
+// as kubectl does: the API removes them with grace 0, which is no termination.
 import { log } from "../../log.ts";
 import type { DrainTruth, GroundTruthBook } from "../ground-truth.ts";
 import type { Action } from "../scenario.ts";
@@ -53,14 +54,14 @@ export class Drainer {
     const { store, clock } = this.sim;
     const started = clock.now();
     this.cordon(a.node, true);
-    const onNode = (store.list("pods") as Pod[]).filter((p) => p.spec.nodeName === a.node && !isTerminalPod(p) && !p.metadata.deletionTimestamp);
+    const onNode = (store.list("pods") as Pod[]).filter((p) => p.spec.nodeName === a.node && !p.metadata.deletionTimestamp);
     const daemon = onNode.filter((p) => p.metadata.ownerReferences?.some((r) => r.controller && r.kind === "DaemonSet"));
     const targets = onNode.filter((p) => !daemon.includes(p));
     const d: DrainTruth = {
       node: a.node,
       startedAt: rfc3339Milli(started),
       endedAt: null,
-      pods: targets.map((p) => ({ namespace: p.metadata.namespace!, pod: p.metadata.name, podUid: p.metadata.uid, evictedAt: null })),
+      pods: targets.map((p) => ({ namespace: p.metadata.namespace!, pod: p.metadata.name, podUid: p.metadata.uid, finished: isTerminalPod(p), evictedAt: null })),
       refusals: [],
       failed: null,
     };
