@@ -59,6 +59,8 @@ const workloadSchema = z.strictObject({
   port: z.number().int().positive().default(8080),
   containers: z.array(containerSchema).min(1),
   sidecars: z.array(sidecarSchema).default([]),
+  /** The nodes its pods may run on (a required node affinity on kubernetes.io/hostname); default all. */
+  nodes: z.array(z.string()).min(1).optional(),
   /** StatefulSet: ordinals below this keep their revision in a rolling update. */
   partition: z.number().int().nonnegative().default(0),
   /** Job, CronJob: seconds a Job's pod runs before it exits 0 on its own. */
@@ -96,6 +98,8 @@ const actionSchema = z.discriminatedUnion("action", [
     action: z.literal("drain"),
     node: z.string(),
     ignoreDaemonSets: z.boolean().default(true),
+    /** kubectl drain --pod-selector: only matching pods are evicted (equality label selector). */
+    podSelector: z.string().optional(),
     gracePeriodSeconds: z.number().int().nonnegative().optional(),
     /** kubectl drain --timeout (its default, 0, waits forever; a scenario must end). */
     timeoutSeconds: z.number().positive().default(300),
@@ -103,6 +107,8 @@ const actionSchema = z.discriminatedUnion("action", [
   z.strictObject({ at, action: z.literal("uncordon"), node: z.string() }),
   /** `kubectl delete job`: a Job workload's Job, or a CronJob's running one (background propagation). */
   z.strictObject({ at, action: z.literal("delete-job"), target }),
+  /** `kubectl create job`: another Job of a Job workload, named "<workload>-<5 random>". */
+  z.strictObject({ at, action: z.literal("run-job"), target }),
   /** A kubectl-like command line, e.g. `scale deployment/web --replicas=2 -n shop`. */
   z.strictObject({ at, action: z.literal("kubectl"), command: z.string().min(1) }),
 ]);
@@ -125,6 +131,7 @@ const ACTION_KINDS: Partial<Record<Action["action"], readonly WorkloadKind[]>> =
   rollout: ["Deployment", "StatefulSet", "DaemonSet"],
   scale: ["Deployment", "StatefulSet"],
   "delete-job": ["Job", "CronJob"],
+  "run-job": ["Job"],
 };
 
 const settingsSchema = z.strictObject({
@@ -157,6 +164,9 @@ export const scenarioSchema = z
   })
   .superRefine((s, ctx) => {
     const kinds = new Map(s.workloads.map((w) => [`${w.namespace}/${w.name}`, w.kind]));
+    s.workloads.forEach((w, i) => {
+      for (const n of w.nodes ?? []) if (!s.nodes.includes(n)) ctx.addIssue({ code: "custom", path: ["workloads", i, "nodes"], message: `no node ${n}` });
+    });
     s.schedule.forEach((a, i) => {
       if ("target" in a && !kinds.has(a.target)) {
         ctx.addIssue({ code: "custom", path: ["schedule", i, "target"], message: `no workload ${a.target}` });

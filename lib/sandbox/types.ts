@@ -87,6 +87,9 @@ export interface PodSpec {
   restartPolicy: "Always" | "Never" | "OnFailure";
   containers: ContainerSpec[];
   initContainers?: ContainerSpec[];
+  affinity?: {
+    nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: { matchExpressions: { key: string; operator: string; values: string[] }[] }[] } };
+  };
 }
 
 export interface PodStatus {

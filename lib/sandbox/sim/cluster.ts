@@ -90,6 +90,7 @@ export class Cluster {
       deleteJob: (w) => {
         for (const run of this.jobs.runsOf(w)) if (w.config.kind === "Job" || run.finished === null) this.jobs.delete(run);
       },
+      runJob: (w) => void this.jobs.start(w, this.jobs.freeName(w), null),
     });
   }
 
@@ -162,7 +163,7 @@ export class Cluster {
       if (rt) owners.add(rt.workload);
     }
     let n = 0;
-    for (const w of owners) n += w.config.kind === "DaemonSet" ? this.scenario.nodes.length : w.config.kind === "Job" || w.config.kind === "CronJob" ? 1 : w.config.replicas;
+    for (const w of owners) n += w.config.kind === "DaemonSet" ? (w.config.nodes ?? this.scenario.nodes).length : w.config.kind === "Job" || w.config.kind === "CronJob" ? 1 : w.config.replicas;
     return n;
   }
 

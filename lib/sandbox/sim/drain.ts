@@ -8,6 +8,7 @@
 import { log } from "../../log.ts";
 import type { DrainTruth, GroundTruthBook } from "../ground-truth.ts";
 import type { Action } from "../scenario.ts";
+import { labelMatcher } from "../selectors.ts";
 import { rfc3339, rfc3339Milli } from "../time.ts";
 import type { KObject, Pod } from "../types.ts";
 import type { Sim } from "./context.ts";
@@ -54,7 +55,8 @@ export class Drainer {
     const { store, clock } = this.sim;
     const started = clock.now();
     this.cordon(a.node, true);
-    const onNode = (store.list("pods") as Pod[]).filter((p) => p.spec.nodeName === a.node && !p.metadata.deletionTimestamp);
+    const selected = labelMatcher(a.podSelector ?? null);
+    const onNode = (store.list("pods") as Pod[]).filter((p) => p.spec.nodeName === a.node && !p.metadata.deletionTimestamp && selected(p));
     const daemon = onNode.filter((p) => p.metadata.ownerReferences?.some((r) => r.controller && r.kind === "DaemonSet"));
     const targets = onNode.filter((p) => !daemon.includes(p));
     const d: DrainTruth = {

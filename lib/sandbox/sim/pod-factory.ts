@@ -53,7 +53,7 @@ export class PodFactory {
   }
 
   private pickNode(w: WorkloadState): string {
-    const nodes = this.host.nodes;
+    const nodes = w.config.nodes ?? this.host.nodes;
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[w.nextNode++ % nodes.length]!;
       if (this.host.schedulable?.(n) ?? true) return n;

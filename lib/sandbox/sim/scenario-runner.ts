@@ -28,6 +28,7 @@ export interface RunnerHost {
   drain(a: DrainAction): void;
   uncordon(node: string): void;
   deleteJob(w: WorkloadState): void;
+  runJob(w: WorkloadState): void;
 }
 
 export class ScenarioRunner {
@@ -75,6 +76,8 @@ export class ScenarioRunner {
         return this.withVictim(w, (p) => void this.host.evict(p.metadata.namespace!, p.metadata.name, a.gracePeriodSeconds));
       case "delete-job":
         return this.host.deleteJob(w);
+      case "run-job":
+        return this.host.runJob(w);
       case "node-pressure":
         return this.withVictim(w, (p) => t.nodePressure(p, a.resource));
     }

@@ -25,7 +25,7 @@ export class DaemonSetController {
     private readonly registry: PodRegistry,
     private readonly pods: PodFactory,
     private readonly host: PodDeleter,
-    private readonly nodes: readonly string[],
+    private readonly allNodes: readonly string[],
   ) {
     this.kicker = new Kicker(sim, (w) => this.reconcile(w, false));
   }
@@ -62,20 +62,25 @@ export class DaemonSetController {
     this.kick(w);
   }
 
+  private nodesOf(w: WorkloadState): readonly string[] {
+    return w.config.nodes ?? this.allNodes;
+  }
+
   reconcile(w: WorkloadState, initial: boolean): void {
+    const nodes = this.nodesOf(w);
     const active = this.registry.podsOf(w).filter((p) => !isTerminalPod(p));
     const byNode = new Map<string, Pod[]>();
     for (const p of active) byNode.set(p.spec.nodeName, [...(byNode.get(p.spec.nodeName) ?? []), p]);
     const live = (n: string) => (byNode.get(n) ?? []).find((p) => !p.metadata.deletionTimestamp);
-    for (const node of this.nodes) if (!live(node)) this.createPod(w, node, initial);
+    for (const node of nodes) if (!live(node)) this.createPod(w, node, initial);
 
     const generation = String(w.generation);
-    const maxUnavailable = Math.max(1, resolveIntOrPercent(w.config.maxUnavailable, this.nodes.length, true));
-    let unavailable = this.nodes.filter((n) => {
+    const maxUnavailable = Math.max(1, resolveIntOrPercent(w.config.maxUnavailable, nodes.length, true));
+    let unavailable = nodes.filter((n) => {
       const p = live(n);
       return !p || !isAvailable(p);
     }).length;
-    const old = this.nodes
+    const old = nodes
       .map(live)
       .filter((p): p is Pod => p !== undefined && p.metadata.labels?.["pod-template-generation"] !== generation)
       // Unavailable old pods first: deleting them costs no availability.
@@ -125,13 +130,13 @@ export class DaemonSetController {
     const available = pods.filter(isAvailable).length;
     const next = {
       observedGeneration: w.generation,
-      desiredNumberScheduled: this.nodes.length,
+      desiredNumberScheduled: this.nodesOf(w).length,
       currentNumberScheduled: pods.length,
       numberMisscheduled: 0,
       numberReady: pods.filter(isPodReady).length,
       updatedNumberScheduled: pods.filter((p) => p.metadata.labels?.["pod-template-generation"] === String(w.generation)).length,
       numberAvailable: available,
-      numberUnavailable: Math.max(0, this.nodes.length - available),
+      numberUnavailable: Math.max(0, this.nodesOf(w).length - available),
     };
     const cur = this.sim.store.peek("daemonsets", w.config.namespace, w.config.name);
     if (cur && JSON.stringify(cur.status) !== JSON.stringify(next)) {

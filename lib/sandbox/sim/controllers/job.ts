@@ -63,6 +63,13 @@ export class JobController {
     this.kicker.kick(w);
   }
 
+  /** "<workload>-<5 random>", not taken by another Job (kubectl create job). */
+  freeName(w: WorkloadState): string {
+    let name = `${w.config.name}-${this.sim.rng.suffix(5)}`;
+    while (this.sim.store.peek("jobs", w.config.namespace, name)) name = `${w.config.name}-${this.sim.rng.suffix(5)}`;
+    return name;
+  }
+
   runsOf(w: WorkloadState): JobRun[] {
     return [...this.runs.values()].filter((r) => r.workload === w && !r.deleted);
   }
