@@ -1,5 +1,6 @@
 // Five-field cron schedules (minute hour day-of-month month day-of-week, UTC), as a CronJob's
-// spec.schedule: `*`, numbers, ranges `a-b`, steps `*/n` and `a-b/n`, lists. Pure.
+// spec.schedule: `*`, numbers, ranges `a-b`, steps `*/n` and `a-b/n`, lists; day of week 0-6
+// (Sunday 0), as the standard parser Kubernetes uses. No names, no @macros. Pure.
 
 export interface CronSchedule {
   minute: Set<number>;
@@ -38,7 +39,6 @@ export function parseCron(text: string): CronSchedule {
   const parts = text.trim().split(/\s+/);
   if (parts.length !== 5) throw new Error(`cron: expected 5 fields, got "${text}"`);
   const [minute, hour, dom, month, dow] = parts.map((p, i) => field(p, RANGES[i]!)) as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>];
-  if (parts[4] === "7") dow.add(0);
   return { minute, hour, dom, month, dow, domStar: parts[2] === "*", dowStar: parts[4] === "*" };
 }
 
