@@ -84,6 +84,7 @@ describe("every workload kind through live ingest", () => {
     // What each kind contributes (the scenario's intent, so a silent change of it fails here).
     const kinds = (kind: string, cause?: string) => truth.filter((t) => t.workload.kind === kind && (cause === undefined || t.cause === cause));
     expect(kinds("StatefulSet", "rollout").map((t) => t.pod)).toEqual(["db-2", "db-1", "db-0", "db-2", "db-1", "db-0"]);
+    expect(kinds("StatefulSet", "scale-down").map((t) => t.pod)).toEqual(["db-2"]);
     expect(kinds("DaemonSet", "rollout")).toHaveLength(3);
     expect(kinds("DaemonSet").every((t) => t.cause === "rollout" && t.outcome === "sigterm")).toBe(true);
     expect(kinds("Job").map((t) => [t.workload.name, t.cause, t.outcome])).toEqual([["migrate", "delete", "sigkill"]]);
