@@ -117,6 +117,16 @@ describe("kubectl and the new kinds", () => {
       ["NAMESPACE", "NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"],
       ["shop", "web", "2", "N/A", "1", "24h"],
     ]);
+    // Discovery lists them (kubectl resolves every name above through it).
+    const resources = rows((await kubectl(s, "api-resources")).stdout);
+    for (const r of [
+      ["statefulsets", "sts", "apps/v1", "true", "StatefulSet"],
+      ["daemonsets", "ds", "apps/v1", "true", "DaemonSet"],
+      ["cronjobs", "cj", "batch/v1", "true", "CronJob"],
+      ["jobs", "batch/v1", "true", "Job"],
+      ["poddisruptionbudgets", "pdb", "policy/v1", "true", "PodDisruptionBudget"],
+    ])
+      expect(resources).toContainEqual(r);
     // The pod → controller chain drainwatch follows: Job → CronJob.
     const job = (await getJson<{ metadata: { ownerReferences: object[] } }>(`${s.url}/apis/batch/v1/namespaces/batch/jobs/report-29935441`)).body;
     expect(job.metadata.ownerReferences).toEqual([{ apiVersion: "batch/v1", kind: "CronJob", name: "report", uid: expect.any(String), controller: true, blockOwnerDeletion: true }]);
