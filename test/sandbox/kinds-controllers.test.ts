@@ -93,4 +93,29 @@ workloads:
       await sb.close();
     }
   });
+
+  it("PodDisruptionBudget status: percentages round up over the owners' desired scale, as the disruption controller does", async () => {
+    const sb = await startSandbox({
+      scenario: `
+timeScale: 0.005
+workloads:
+  - { name: a, replicas: 3, containers: [{ name: a }] }
+  - { name: b, replicas: 3, containers: [{ name: b }] }
+  - { name: c, kind: StatefulSet, replicas: 3, containers: [{ name: c }] }
+disruptionBudgets:
+  - { name: a, matchLabels: { app: a }, maxUnavailable: "50%" }
+  - { name: b, matchLabels: { app: b }, minAvailable: "50%" }
+  - { name: c, matchLabels: { app: c }, maxUnavailable: 1 }
+`,
+    });
+    try {
+      const list = (await getJson<{ items: { metadata: { name: string }; status: Record<string, unknown> }[] }>(`${sb.url}/apis/policy/v1/namespaces/default/poddisruptionbudgets`)).body.items;
+      const status = Object.fromEntries(list.map((p) => [p.metadata.name, p.status]));
+      expect(status.a).toMatchObject({ expectedPods: 3, currentHealthy: 3, desiredHealthy: 1, disruptionsAllowed: 2, conditions: [{ type: "DisruptionAllowed", status: "True", reason: "SufficientPods" }] });
+      expect(status.b).toMatchObject({ expectedPods: 3, currentHealthy: 3, desiredHealthy: 2, disruptionsAllowed: 1 });
+      expect(status.c).toMatchObject({ expectedPods: 3, currentHealthy: 3, desiredHealthy: 2, disruptionsAllowed: 1 });
+    } finally {
+      await sb.close();
+    }
+  });
 });
