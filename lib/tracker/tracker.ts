@@ -9,6 +9,7 @@ import { disruptionCause, containerViews, hasFinalStatus, isKubeletTermination, 
 import { OwnerCache, ownedByJob } from "./owners";
 import { describeIssue, endpointSliceSchema, eventSchema, podSchema, uidOnlySchema, workloadSchema, type Pod } from "./objects";
 import { maxTime, parseTime, podObjectTime } from "./time";
+import { parseCheckpoint, type TrackerCheckpoint } from "./checkpoint";
 
 export interface TrackerOptions {
   cluster: string;
@@ -164,6 +165,23 @@ export class Tracker {
     const out: TerminationRecord[] = [];
     for (const entry of [...this.entries.values()]) out.push(this.finalize(entry));
     return out;
+  }
+
+  /**
+   * Everything the tracker's future output depends on, as JSON-safe data (trackerCheckpointSchema).
+   * A snapshot: the tracker is not changed, and later changes to it do not reach the snapshot.
+   */
+  checkpoint(): TrackerCheckpoint {
+    throw new Error("not implemented yet");
+  }
+
+  /**
+   * A tracker that continues from a checkpoint (as read back from storage: it is validated here).
+   * Throws CheckpointError for a malformed checkpoint, another version or another cluster.
+   */
+  static restore(cp: unknown, opts: TrackerOptions): Tracker {
+    parseCheckpoint(cp, opts.cluster);
+    throw new Error("not implemented yet");
   }
 
   // ---- kinds -------------------------------------------------------------------------------
