@@ -70,23 +70,25 @@ const pendingSchema = z.object({
   touchedAt: time,
 });
 
+// Controllers are most of a quiet cluster's checkpoint (every ReplicaSet a Deployment keeps), so
+// their fields that are null (most of them) are left out: absent means null.
 const controllerSchema = z.object({
   uid: z.string().min(1),
   kind: z.string(),
   namespace: z.string(),
   name: z.string(),
-  owner: ownerRefSchema.nullable(),
-  revision: z.string().nullable(),
-  updateRevision: z.string().nullable(),
-  generation: z.number().int().nullable(),
-  replicas: z.number().int().nullable(),
-  desired: z.number().nullable(),
-  statusReplicas: z.number().int().nullable(),
-  lastDecreaseAt: maybeTime,
-  revisionChangedAt: maybeTime,
-  deletedAt: maybeTime,
-  /** whether lookups by kind/namespace/name resolve to this controller (the latest seen of that name) */
-  named: z.boolean(),
+  owner: ownerRefSchema.optional(),
+  revision: z.string().optional(),
+  updateRevision: z.string().optional(),
+  generation: z.number().int().optional(),
+  replicas: z.number().int().optional(),
+  desired: z.number().optional(),
+  statusReplicas: z.number().int().optional(),
+  lastDecreaseAt: time.optional(),
+  revisionChangedAt: time.optional(),
+  deletedAt: time.optional(),
+  /** true when a controller of the same kind and name, seen later, answers lookups by name instead */
+  shadowed: z.literal(true).optional(),
 });
 
 export const ownersCheckpointSchema = z.object({
