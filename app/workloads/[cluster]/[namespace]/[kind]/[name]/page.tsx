@@ -8,6 +8,7 @@ import { metricsSourceInfo } from "../../../../../../lib/source-info.ts";
 import { findTerminations, getWorkload, getWorkloadCharts, type Recommendation, type WorkloadDetail, type WorkloadKey } from "../../../../../../lib/store/queries.ts";
 import { DrainHistogramChart, EndpointLagChart, ErrorsOverTimeChart, OutcomesOverTimeChart } from "../../../../../_ui/charts.tsx";
 import { Filters } from "../../../../../_ui/filters.tsx";
+import { GapBanner } from "../../../../../_ui/gap-banner.tsx";
 import { count, seconds, wholeSeconds } from "../../../../../_ui/format.ts";
 import { failedCount, OutcomeBar } from "../../../../../_ui/outcome.tsx";
 import { href, one, ParamError, parseRange, rangeParams, seg, terminationHref, type Range, type Search } from "../../../../../_ui/params.ts";
@@ -180,7 +181,12 @@ export default async function WorkloadPage({ params, searchParams }: { params: P
       </span>
     </PageHead>
   );
-  const filters = <Filters path={path} search={search} range={range} fields={{}} />;
+  const filters = (
+    <>
+      <GapBanner since={range.since} until={range.until} cluster={key.cluster} />
+      <Filters path={path} search={search} range={range} fields={{}} />
+    </>
+  );
 
   if (!detail.ok) {
     return (
