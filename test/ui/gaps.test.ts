@@ -91,6 +91,10 @@ describe("the gap notice", () => {
     // The workload page (7 days by default) counts only its cluster's gaps.
     const w = await open("/workloads/prod/shop/Deployment/checkout");
     expect(await banner(w.page)).toContain("during 2 spans overlapping this range");
+    // Its outcomes-over-time chart shades both spans.
+    await w.page.getByTestId("chart-outcomes").locator("svg.recharts-surface").first().waitFor({ timeout: 10_000 });
+    expect(await w.page.getByTestId("chart-outcomes").locator(".gap-shade").count()).toBe(2);
+    expect(await w.page.getByRole("region", { name: "Outcomes over time" }).innerText()).toContain("shaded: drainwatch was not watching");
     await screenshot(w.page, "gap-workload-several-1440");
     const narrow = await open("/workloads/prod/shop/Deployment/checkout", NARROW);
     await screenshot(narrow.page, "gap-workload-several-390");
@@ -104,9 +108,20 @@ describe("the gap notice", () => {
   }, 60_000);
 
   it("no notice where the range overlaps no gap, even with terminations shown", async () => {
-    for (const path of ["/?since=20h&until=1h", "/terminations?since=20h&until=1h", "/workloads?since=20h&until=1h", "/terminations/prod/u-checkout-1", "/terminations/prod/u-ledger-0"]) {
+    for (const path of [
+      "/?since=20h&until=1h",
+      "/terminations?since=20h&until=1h",
+      "/workloads?since=20h&until=1h",
+      "/workloads/prod/payments/StatefulSet/ledger?since=20h&until=1h",
+      "/terminations/prod/u-checkout-1",
+      "/terminations/prod/u-ledger-0",
+    ]) {
       const { page, close } = await open(path);
       expect(await banner(page), path).toBeNull();
+      if (path.startsWith("/workloads/")) {
+        await page.getByTestId("chart-outcomes").locator("svg.recharts-surface").first().waitFor({ timeout: 10_000 });
+        expect(await page.getByTestId("chart-outcomes").locator(".gap-shade").count()).toBe(0);
+      }
       // The page did show data: the check is not passing on an error page.
       expect(await page.getByTestId("error").count(), path).toBe(0);
       expect(await page.locator("table").count(), path).toBeGreaterThan(0);
