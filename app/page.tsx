@@ -5,6 +5,7 @@ import { load } from "../lib/errors.ts";
 import { countTerminations, type WorkloadSummary } from "../lib/store/queries.ts";
 import { count } from "./_ui/format.ts";
 import { failedCount } from "./_ui/outcome.tsx";
+import { GapBanner } from "./_ui/gap-banner.tsx";
 import { href, type Search } from "./_ui/params.ts";
 import { Empty, LoadError, NothingRecorded, PageHead, Tiles, type TileProps } from "./_ui/parts.tsx";
 import { WorkloadsTable } from "./_ui/workloads-table.tsx";
@@ -72,6 +73,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           {filtered ? " · filtered" : ""}
         </span>
       </PageHead>
+      <GapBanner since={view.range.since} until={view.range.until} cluster={view.filter.cluster} />
       <WorkloadFilters view={view} path="/" search={search} />
       {!view.summaries.ok ? (
         <LoadError error={view.summaries.error} resetHref="/" />

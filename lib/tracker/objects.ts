@@ -72,8 +72,22 @@ const conditionSchema = z.object({
   lastTransitionTime: str,
 });
 
+/**
+ * The only pod labels the tracker reads (owners.ts). A pod is kept from its deletion until its
+ * record is final, and written in every checkpoint meanwhile, so its other labels and its
+ * annotations (which can be large) are dropped at parse.
+ */
+export const POD_LABELS = ["pod-template-hash", "controller-revision-hash", "pod-template-generation"] as const;
+
+const podLabelsSchema = stringMap.transform((labels) => {
+  if (labels == null) return labels;
+  const kept: Record<string, string> = {};
+  for (const key of POD_LABELS) if (labels[key] !== undefined) kept[key] = labels[key];
+  return kept;
+});
+
 export const podSchema = z.object({
-  metadata: metadataSchema,
+  metadata: metadataSchema.omit({ annotations: true }).extend({ labels: podLabelsSchema }),
   spec: z
     .object({
       nodeName: str,
