@@ -7,7 +7,8 @@ import { GroundTruthBook } from "../ground-truth.ts";
 import type { Scenario, WorkloadConfig } from "../scenario.ts";
 import type { ObjectStore } from "../store.ts";
 import { rfc3339Milli } from "../time.ts";
-import type { KObject } from "../types.ts";
+import type { Cause } from "../../tracker/record.ts";
+import type { KObject, Pod } from "../types.ts";
 import { DAY_MS, type Sim } from "./context.ts";
 import { CronJobController } from "./controllers/cronjob.ts";
 import { DaemonSetController } from "./controllers/daemonset.ts";
@@ -27,7 +28,6 @@ import { ScenarioRunner, type WorkloadActions } from "./scenario-runner.ts";
 import { createNamespaces, createNodes } from "./setup.ts";
 import { Terminations } from "./terminations.ts";
 import type { PodRuntime, WorkloadState } from "./workload.ts";
-import type { Pod } from "../types.ts";
 
 export class Cluster {
   readonly truth = new GroundTruthBook();
@@ -73,7 +73,7 @@ export class Cluster {
       podChanged,
       schedulable: (n) => this.drainer.schedulable(n),
     });
-    const deleter = { deletePod: (p: Pod, cause: Parameters<Terminations["deleteAs"]>[2]) => void this.terminations.deleteAs(p, undefined, cause) };
+    const deleter = { deletePod: (p: Pod, cause: Cause) => void this.terminations.deleteAs(p, undefined, cause) };
     const replicaSets = new ReplicaSetController(this.sim, this.registry, pods, deleter);
     this.deployments = new DeploymentController(this.sim, this.registry, replicaSets);
     this.slices = new EndpointSliceController(this.sim, this.registry);
