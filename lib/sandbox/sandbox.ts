@@ -86,7 +86,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   cluster.setup();
 
   const server = await startApiServer(
-    { store, now: () => clock.now(), deletePod: (ns, name, grace) => cluster.deletePod(ns, name, grace), evictPod: (ns, name, grace) => cluster.evictPod(ns, name, grace) },
+    { store, now: () => clock.now(), deletePod: (ns, name, grace) => cluster.deletePod(ns, name, grace),
+      deleteWorkload: (kind, ns, name) => cluster.deleteWorkload(kind, ns, name),
+      evictPod: (ns, name, grace) => cluster.evictPod(ns, name, grace) },
     {
       port: opts.port ?? 0,
       bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 5000,

@@ -209,4 +209,31 @@ describe("kubectl and the new kinds", () => {
     const nodes = await kubectl(s, "get", "nodes");
     expect(rows(nodes.stdout)[1]!.slice(0, 2)).toEqual(["node-1", "Ready,SchedulingDisabled"]);
   }, 90_000);
+
+  it("kubectl delete job, statefulset and cronjob: the object goes at once, the garbage collector terminates what it owned", async () => {
+    const s = await start();
+    await until(() => s.now() >= START + 16_000, 5000, "16 virtual seconds");
+    const job = "report-29935441";
+    expect((await kubectl(s, "delete", "job", job, "-n", "batch")).stdout).toContain(`job.batch "${job}" deleted`);
+    expect((await kubectl(s, "delete", "statefulset", "db", "-n", "data")).stdout).toContain(`statefulset.apps "db" deleted`);
+    await until(() => s.groundTruth().length === 3 && s.groundTruth().every((t) => t.endedAt !== null), 10_000, "three terminations played out");
+    expect(
+      s
+        .groundTruth()
+        .map((t) => [t.workload.kind, t.workload.name, t.pod.replace(/-\w{5}$/, ""), t.cause])
+        .sort(),
+    ).toEqual([
+      ["CronJob", "report", job, "delete"],
+      ["StatefulSet", "db", "db-0", "delete"],
+      ["StatefulSet", "db", "db-1", "delete"],
+    ]);
+    // Nothing recreates them: the StatefulSet's controller stopped with it.
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await pods(s, "data")).map((p) => p.metadata.ownerReferences?.[0]?.kind)).toEqual(["DaemonSet", "DaemonSet"]);
+    expect((await getJson(`${s.url}/apis/batch/v1/namespaces/batch/jobs/${job}`)).status).toBe(404);
+
+    expect((await kubectl(s, "delete", "cronjob", "report", "-n", "batch")).stdout).toContain(`cronjob.batch "report" deleted`);
+    expect((await getJson(`${s.url}/apis/batch/v1/namespaces/batch/cronjobs/report`)).status).toBe(404);
+    expect((await kubectl(s, "delete", "job", "nope", "-n", "batch")).stderr).toContain(`jobs.batch "nope" not found`);
+  }, 30_000);
 });

@@ -6,12 +6,17 @@ import type { KObject } from "../types.ts";
 import type { EvictionVerdict } from "../sim/controllers/disruption.ts";
 import type { ResourceDef } from "./resources.ts";
 
+export const DELETABLE_KINDS = ["StatefulSet", "DaemonSet", "Job", "CronJob"] as const;
+export type DeletableKind = (typeof DELETABLE_KINDS)[number];
+
 /** What the simulator offers the API layer for the verbs that start terminations. */
 export interface ApiBackend {
   store: ObjectStore;
   now(): number;
   /** The deleted (or deleting) pod, or undefined when there is no such pod. */
   deletePod(namespace: string, name: string, gracePeriodSeconds: number | undefined): KObject | undefined;
+  /** Deletes a workload object (background propagation); undefined when there is none. */
+  deleteWorkload(kind: DeletableKind, namespace: string, name: string): KObject | undefined;
   /** The eviction API's verdict (PodDisruptionBudgets); undefined when there is no such pod. */
   evictPod(namespace: string, name: string, gracePeriodSeconds: number | undefined): EvictionVerdict | undefined;
 }

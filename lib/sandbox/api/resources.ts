@@ -16,6 +16,8 @@ export interface ResourceDef {
 }
 
 const READ = ["get", "list", "watch"];
+/** Workload kinds the sandbox lets kubectl delete (background propagation). */
+const READ_DELETE = ["delete", "get", "list", "watch"];
 const RW = ["create", "delete", "get", "list", "patch", "update", "watch"];
 
 export const RESOURCES: readonly ResourceDef[] = [
@@ -25,10 +27,10 @@ export const RESOURCES: readonly ResourceDef[] = [
   { group: "", version: "v1", plural: "nodes", singular: "node", kind: "Node", namespaced: false, shortNames: ["no"], verbs: ["get", "list", "patch", "watch"], storeKey: "nodes" },
   { group: "apps", version: "v1", plural: "deployments", singular: "deployment", kind: "Deployment", namespaced: true, shortNames: ["deploy"], verbs: READ, storeKey: "deployments", categories: ["all"] },
   { group: "apps", version: "v1", plural: "replicasets", singular: "replicaset", kind: "ReplicaSet", namespaced: true, shortNames: ["rs"], verbs: READ, storeKey: "replicasets", categories: ["all"] },
-  { group: "apps", version: "v1", plural: "statefulsets", singular: "statefulset", kind: "StatefulSet", namespaced: true, shortNames: ["sts"], verbs: READ, storeKey: "statefulsets", categories: ["all"] },
-  { group: "apps", version: "v1", plural: "daemonsets", singular: "daemonset", kind: "DaemonSet", namespaced: true, shortNames: ["ds"], verbs: READ, storeKey: "daemonsets", categories: ["all"] },
-  { group: "batch", version: "v1", plural: "jobs", singular: "job", kind: "Job", namespaced: true, verbs: READ, storeKey: "jobs", categories: ["all"] },
-  { group: "batch", version: "v1", plural: "cronjobs", singular: "cronjob", kind: "CronJob", namespaced: true, shortNames: ["cj"], verbs: READ, storeKey: "cronjobs", categories: ["all"] },
+  { group: "apps", version: "v1", plural: "statefulsets", singular: "statefulset", kind: "StatefulSet", namespaced: true, shortNames: ["sts"], verbs: READ_DELETE, storeKey: "statefulsets", categories: ["all"] },
+  { group: "apps", version: "v1", plural: "daemonsets", singular: "daemonset", kind: "DaemonSet", namespaced: true, shortNames: ["ds"], verbs: READ_DELETE, storeKey: "daemonsets", categories: ["all"] },
+  { group: "batch", version: "v1", plural: "jobs", singular: "job", kind: "Job", namespaced: true, verbs: READ_DELETE, storeKey: "jobs", categories: ["all"] },
+  { group: "batch", version: "v1", plural: "cronjobs", singular: "cronjob", kind: "CronJob", namespaced: true, shortNames: ["cj"], verbs: READ_DELETE, storeKey: "cronjobs", categories: ["all"] },
   { group: "policy", version: "v1", plural: "poddisruptionbudgets", singular: "poddisruptionbudget", kind: "PodDisruptionBudget", namespaced: true, shortNames: ["pdb"], verbs: READ, storeKey: "poddisruptionbudgets" },
   { group: "discovery.k8s.io", version: "v1", plural: "endpointslices", singular: "endpointslice", kind: "EndpointSlice", namespaced: true, verbs: READ, storeKey: "endpointslices" },
   { group: "events.k8s.io", version: "v1", plural: "events", singular: "event", kind: "Event", namespaced: true, shortNames: ["ev"], verbs: READ, storeKey: "events" },

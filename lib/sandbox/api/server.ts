@@ -3,9 +3,9 @@
 // (get, list, watch, create, update, patch, delete, evict) and discovery its own.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { ApiBackend, ApiContext, ApiRequest, ResourceRequest, ServerOptions } from "./context.ts";
+import { DELETABLE_KINDS, type ApiBackend, type ApiContext, type ApiRequest, type DeletableKind, type ResourceRequest, type ServerOptions } from "./context.ts";
 import { createLease } from "./create.ts";
-import { deleteLease, deletePod } from "./delete.ts";
+import { deleteLease, deletePod, deleteWorkload } from "./delete.ts";
 import { discovery, serveFixed } from "./discovery.ts";
 import { evictPod } from "./evict.ts";
 import { get } from "./get.ts";
@@ -85,6 +85,8 @@ export async function startApiServer(backend: ApiBackend, opts: ServerOptions): 
       if (!isRecord(body)) return send(res, 400, status.badRequest("a JSON object body is required"));
       return patchObject(ctx, rr, current, body);
     }
+    const kind = target.def.kind as DeletableKind;
+    if (DELETABLE_KINDS.includes(kind) && method === "DELETE" && target.sub === undefined && isNamespacedNamed(rr)) return deleteWorkload(ctx, rr, kind);
     if (target.def.kind === "Pod" && isNamespacedNamed(rr)) {
       if (method === "DELETE" && target.sub === undefined) return deletePod(ctx, rr);
       if (method === "POST" && target.sub === "eviction") return evictPod(ctx, rr);

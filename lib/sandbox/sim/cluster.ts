@@ -14,7 +14,7 @@ import { CronJobController } from "./controllers/cronjob.ts";
 import { DaemonSetController } from "./controllers/daemonset.ts";
 import { DeploymentController, type RolloutChange } from "./controllers/deployment.ts";
 import { DisruptionController, type EvictionVerdict } from "./controllers/disruption.ts";
-import { JobController } from "./controllers/job.ts";
+import { GC_DELAY_S, JobController } from "./controllers/job.ts";
 import { StatefulSetController } from "./controllers/statefulset.ts";
 import { Drainer } from "./drain.ts";
 import { EndpointSliceController } from "./controllers/endpointslice.ts";
@@ -130,6 +130,30 @@ export class Cluster {
     const verdict = this.disruption.check(pod);
     if (verdict.allowed) this.terminations.evict(namespace, name, gracePeriodSeconds);
     return verdict;
+  }
+
+  /**
+   * The API's delete of a StatefulSet, DaemonSet, Job or CronJob, as kubectl sends it (background
+   * propagation: the object goes at once, the garbage collector then deletes its pods with their
+   * grace, or a CronJob's Jobs). Undefined when there is no such object.
+   */
+  deleteWorkload(kind: "StatefulSet" | "DaemonSet" | "Job" | "CronJob", namespace: string, name: string): KObject | undefined {
+    const resource = { StatefulSet: "statefulsets", DaemonSet: "daemonsets", Job: "jobs", CronJob: "cronjobs" }[kind];
+    if (kind === "Job") {
+      const run = this.jobs.find(namespace, name);
+      const obj = this.store.get(resource, namespace, name);
+      if (run) this.jobs.delete(run);
+      else this.store.remove(resource, namespace, name);
+      return obj;
+    }
+    const removed = this.store.remove(resource, namespace, name);
+    const w = this.workloads.get(`${namespace}/${name}`);
+    if (!removed || !w || w.config.kind !== kind || w.uid !== removed.metadata.uid) return removed;
+    this.sim.clock.after(GC_DELAY_S, () => {
+      if (kind === "CronJob") for (const run of this.jobs.runsOf(w)) this.jobs.delete(run);
+      else for (const p of this.registry.podsOf(w)) if (!p.metadata.deletionTimestamp) this.terminations.deleteAs(p, undefined, "delete");
+    });
+    return removed;
   }
 
   /** CronJobs schedule no Job past this (virtual epoch ms), so a finite scenario ends. */

@@ -67,6 +67,8 @@ export class DaemonSetController {
   }
 
   reconcile(w: WorkloadState, initial: boolean): void {
+    // Deleted (the garbage collector takes its pods): nothing more to do.
+    if (!this.sim.store.peek("daemonsets", w.config.namespace, w.config.name)) return;
     const nodes = this.nodesOf(w);
     const active = this.registry.podsOf(w).filter((p) => !isTerminalPod(p));
     const byNode = new Map<string, Pod[]>();

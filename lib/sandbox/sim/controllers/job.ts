@@ -18,7 +18,7 @@ import type { PodDeleter } from "./statefulset.ts";
 
 const TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking";
 /** Garbage collector: owner gone → dependents deleted this much later. */
-const GC_DELAY_S = 0.2;
+export const GC_DELAY_S = 0.2;
 const BACKOFF_LIMIT = 6;
 const BACKOFF_BASE_S = 10;
 const BACKOFF_MAX_S = 360;
@@ -68,6 +68,11 @@ export class JobController {
     let name = `${w.config.name}-${this.sim.rng.suffix(5)}`;
     while (this.sim.store.peek("jobs", w.config.namespace, name)) name = `${w.config.name}-${this.sim.rng.suffix(5)}`;
     return name;
+  }
+
+  /** The Job of that name, if it exists. */
+  find(namespace: string, name: string): JobRun | undefined {
+    return this.runs.get(`${namespace}/${name}`);
   }
 
   runsOf(w: WorkloadState): JobRun[] {

@@ -76,6 +76,8 @@ export class StatefulSetController {
   }
 
   reconcile(w: WorkloadState, initial: boolean): void {
+    // Deleted (the garbage collector takes its pods): nothing more to do.
+    if (!this.sim.store.peek("statefulsets", w.config.namespace, w.config.name)) return;
     const st = this.sets.get(w)!;
     const c = w.config;
     const pod = (i: number) => {
