@@ -465,6 +465,24 @@ export const rows: Row[] = [
     expect: { workload: { kind: "DaemonSet", name: "agent" }, revision: "7c9d8", cause: "rollout" },
   },
   {
+    name: "DaemonSet: the new template generation arriving just after the deletion still makes it a rollout",
+    capture: () => {
+      const p = pod({ name: "agent-x9", ns: "kube-system", owner: { kind: "DaemonSet", name: "agent" }, labels: { "controller-revision-hash": "7c9d8", "pod-template-generation": "3" } });
+      const c = new Capture().add(-10, "ADDED", daemonSet("agent", 3)).graceful(p, { request: 0, grace: 30, exit: clean, finished: 9 }).add(0.5, "MODIFIED", daemonSet("agent", 4));
+      c.facts.sort((a, b) => (a.at ?? 0) - (b.at ?? 0)); // the DaemonSet's update lands between the pod's events
+      return c;
+    },
+    expect: { workload: { kind: "DaemonSet", name: "agent" }, revision: "7c9d8", cause: "rollout" },
+  },
+  {
+    name: "DaemonSet: a pod of the current generation deleted is a plain delete",
+    capture: () => {
+      const p = pod({ name: "agent-x9", ns: "kube-system", owner: { kind: "DaemonSet", name: "agent" }, labels: { "controller-revision-hash": "7c9d8", "pod-template-generation": "3" } });
+      return new Capture().add(-10, "ADDED", daemonSet("agent", 3)).graceful(p, { request: 0, grace: 30, exit: clean, finished: 9 });
+    },
+    expect: { workload: { kind: "DaemonSet", name: "agent" }, revision: "7c9d8", cause: "delete" },
+  },
+  {
     name: "Job → CronJob owner resolution; a deleted running Job pod is a termination",
     capture: () => {
       const p = pod({ name: "report-28391-abcde", ns: "batch", owner: { kind: "Job", name: "report-28391" }, restartPolicy: "Never" });
