@@ -36,4 +36,6 @@ export { findClusters, findNamespaces } from "./catalog.ts";
 export type { Recommendation, Severity, Evidence, EvidenceFact, ExamplePod, Change } from "../recommend/index.ts";
 export { getStore, openStoreKind, storeUnavailableReason } from "./db.ts";
 export { findTerminationsInFlight } from "./in-flight.ts";
+export { findQuarantinedRecords, countQuarantinedRecords } from "./quarantine-read.ts";
+export type { QuarantineFilter, FindQuarantineQuery, QuarantinedRecord, QuarantinePage } from "./quarantine-read.ts";
 export type { InFlight, InFlightContainer } from "./inflight-types.ts";

@@ -67,6 +67,7 @@ describe("migrate() on Postgres", () => {
       expect(tables.map((t) => t.table_name)).toEqual([
         "_prisma_migrations",
         "clusters",
+        "quarantined_records",
         "revisions",
         "termination_containers",
         "termination_events",
