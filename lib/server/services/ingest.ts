@@ -5,9 +5,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Settings } from "../../env.ts";
 import type { LeaderIngest } from "../../ingest/leader-ingest.ts";
+import type { StoreSink } from "../../ingest/store-sink.ts";
 import { log } from "../../log.ts";
 import { getMetrics } from "../../metrics/registry.ts";
-import { observeNewTerminations, observeTraffic } from "../../metrics/terminations.ts";
+import { observeNewTerminations, observeQuarantined, observeTraffic } from "../../metrics/terminations.ts";
 import type { Metrics } from "../../metrics/registry.ts";
 import { clearTrafficPending, findTrafficPending, getStore, markTrafficPending, recordTerminations } from "../../store/index.ts";
 import type { Enricher } from "../../ingest/enrich.ts";
@@ -30,6 +31,9 @@ export interface IngestService extends Service {
 
 export function ingestService(settings: Settings, target: () => IngestTarget): IngestService {
   let ingest: LeaderIngest | null = null;
+  /** The current term's writer (a closed one reports no failure). */
+  let sink: StoreSink | null = null;
+  const unreadyAfterMs = settings.ingest.DRAINWATCH_WRITER_UNREADY_SECONDS * 1000;
   return {
     name: "ingest",
     isLeader: () => ingest?.isLeader() ?? false,
@@ -42,8 +46,12 @@ export function ingestService(settings: Settings, target: () => IngestTarget): I
       // getStore() answers "unavailable" until the store service has opened the database: the
       // sink keeps the records and retries, so nothing that happens meanwhile is lost.
       const write = async (records: TerminationRecord[]): Promise<void> => {
-        const { inserted } = await recordTerminations(await getStore(), records);
+        const { inserted, quarantined } = await recordTerminations(await getStore(), records);
         observeNewTerminations(metrics, inserted);
+        observeQuarantined(metrics, quarantined);
+        for (const q of quarantined) {
+          log.error({ cluster: q.record.cluster, namespace: q.record.namespace, pod: q.record.pod, podUid: q.record.podUid, sqlState: q.sqlState, error: q.error }, "record rejected by the database: quarantined");
+        }
         log.debug({ count: records.length, podUids: records.map((r) => r.podUid) }, "records written");
       };
       ingest = startLeaderIngest({
@@ -52,7 +60,7 @@ export function ingestService(settings: Settings, target: () => IngestTarget): I
         metrics,
         ...(await trafficJoining(settings, cluster, metrics)),
         // The watch never waits for the database: overflow is dropped and counted.
-        sink: ({ metrics: m, log: l }) => new StoreSink({ write, overflow: "drop", metrics: m, log: l }),
+        sink: ({ metrics: m, log: l }) => (sink = new StoreSink({ write, overflow: "drop", metrics: m, log: l })),
         settleMs: settings.ingest.DRAINWATCH_SETTLE_SECONDS * 1000,
         namespaces: settings.ingest.DRAINWATCH_NAMESPACES,
         informers: {
@@ -73,6 +81,9 @@ export function ingestService(settings: Settings, target: () => IngestTarget): I
     notReady() {
       // A follower serves the UI; a leader once every informer completed its initial list.
       if (!ingest) return "ingest starting";
+      // Records are piling up unwritten (and will be dropped once the buffer is full).
+      const failing = sink?.failingFor();
+      if (failing && failing.ms > unreadyAfterMs) return `writing records has failed for ${Math.round(failing.ms / 1000)} s: ${failing.error}`;
       return ingest.ready() ? null : "informers not synced";
     },
     async stop(budgetMs, hurry) {
