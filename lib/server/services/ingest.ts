@@ -29,6 +29,23 @@ export interface IngestService extends Service {
   tracker(): Tracker | null;
 }
 
+/**
+ * What the live writer does with a batch: store it (getStore() answers "unavailable" until the
+ * store service has opened the database: the sink keeps the records and retries, so nothing that
+ * happens meanwhile is lost), count the new records and those that entered quarantine.
+ */
+export function storeWriter(metrics: Metrics): (records: TerminationRecord[]) => Promise<void> {
+  return async (records) => {
+    const { inserted, quarantined } = await recordTerminations(await getStore(), records);
+    observeNewTerminations(metrics, inserted);
+    observeQuarantined(metrics, quarantined);
+    for (const q of quarantined) {
+      log.error({ cluster: q.record.cluster, namespace: q.record.namespace, pod: q.record.pod, podUid: q.record.podUid, sqlState: q.sqlState, error: q.error }, "record rejected by the database: quarantined");
+    }
+    log.debug({ count: records.length, podUids: records.map((r) => r.podUid) }, "records written");
+  };
+}
+
 export function ingestService(settings: Settings, target: () => IngestTarget): IngestService {
   let ingest: LeaderIngest | null = null;
   /** The current term's writer (a closed one reports no failure). */
@@ -43,17 +60,7 @@ export function ingestService(settings: Settings, target: () => IngestTarget): I
       const { kubeConfig, cluster, clock } = target();
       const leaseMs = settings.leader.DRAINWATCH_LEASE_DURATION_SECONDS * 1000;
       const metrics = getMetrics();
-      // getStore() answers "unavailable" until the store service has opened the database: the
-      // sink keeps the records and retries, so nothing that happens meanwhile is lost.
-      const write = async (records: TerminationRecord[]): Promise<void> => {
-        const { inserted, quarantined } = await recordTerminations(await getStore(), records);
-        observeNewTerminations(metrics, inserted);
-        observeQuarantined(metrics, quarantined);
-        for (const q of quarantined) {
-          log.error({ cluster: q.record.cluster, namespace: q.record.namespace, pod: q.record.pod, podUid: q.record.podUid, sqlState: q.sqlState, error: q.error }, "record rejected by the database: quarantined");
-        }
-        log.debug({ count: records.length, podUids: records.map((r) => r.podUid) }, "records written");
-      };
+      const write = storeWriter(metrics);
       ingest = startLeaderIngest({
         kubeConfig,
         cluster,
