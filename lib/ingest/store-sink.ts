@@ -12,6 +12,7 @@
 //   "wait" (replay): send() resolves once everything fit, so reading slows to the database's pace
 //          and nothing is dropped.
 import type { Logger } from "pino";
+import { z } from "zod";
 import { databaseMessage } from "../errors.ts";
 import { log as rootLog } from "../log.ts";
 import type { Metrics } from "../metrics/registry.ts";
@@ -19,6 +20,7 @@ import { backoffDelay, type BackoffOptions } from "../sources/live/backoff.ts";
 import type { TerminationRecord } from "../tracker/record.ts";
 import { ACCEPTED, type RecordSink, type RecordVersion } from "./sink.ts";
 
+/** Writes a batch; may say which records it put in quarantine instead (not counted as recorded). */
 export type WriteBatch = (records: TerminationRecord[]) => Promise<unknown>;
 
 export type OverflowPolicy = "drop" | "wait";
@@ -257,8 +259,9 @@ export class StoreSink implements RecordSink {
       const batch = this.buffer.slice(0, this.batchSize);
       const startedAt = Date.now();
       const olderLeft = this.buffer.length > batch.length; // records that stay buffered after this batch
+      let written: unknown;
       try {
-        await this.write(batch);
+        written = await this.write(batch);
       } catch (err) {
         this.counts.failures++;
         this.metrics?.writeFailures.inc();
@@ -286,8 +289,9 @@ export class StoreSink implements RecordSink {
       this.counts.written += batch.length;
       this.metrics?.writeBufferDepth.set(this.buffer.length);
       if (this.metrics) {
+        const quarantined = new Set(quarantinedOf(written));
         for (const r of batch) {
-          if (!this.updates.has(r)) this.metrics.terminationsRecorded.inc({ cause: r.cause, outcome: r.outcome });
+          if (!this.updates.has(r) && !quarantined.has(r.podUid)) this.metrics.terminationsRecorded.inc({ cause: r.cause, outcome: r.outcome });
         }
       }
       this.wakeSenders();
@@ -306,6 +310,13 @@ export class StoreSink implements RecordSink {
     });
   }
 }
+
+/** Pod UIDs a write reports as quarantined (`{quarantined: [{record}]}`, what recordTerminations returns). */
+function quarantinedOf(result: unknown): string[] {
+  const parsed = quarantinedResult.safeParse(result);
+  return parsed.success ? parsed.data.quarantined.map((q) => q.record.podUid) : [];
+}
+const quarantinedResult = z.object({ quarantined: z.array(z.object({ record: z.object({ podUid: z.string() }) })) });
 
 /** Waits for `p` (or just the time, when null) at most `ms` (Infinity: no limit); leaves no timer behind. */
 async function within(p: Promise<unknown> | null, ms: number): Promise<void> {

@@ -51,6 +51,8 @@ describe("live writer with a poison record", () => {
     expect(sink.stats()).toMatchObject({ failures: 0, dropped: 0 });
     expect(await value(metrics, "drainwatch_records_quarantined_total", { cluster: "default" })).toBe(1);
     expect(await value(metrics, "drainwatch_write_failures_total")).toBe(0);
+    // Recorded means stored: the quarantined record is not counted (its second send included).
+    expect(await value(metrics, "drainwatch_terminations_recorded_total")).toBe(6);
     const [q] = await sql<{ attempts: number; sql_state: string }>(url, "SELECT attempts, sql_state FROM quarantined_records WHERE pod_uid = 'live-poison'");
     expect(q).toEqual({ attempts: 2, sql_state: "22P02" });
     expect(await value(metrics, "drainwatch_writer_failing_seconds")).toBe(0);

@@ -10,7 +10,7 @@ import { log } from "../../log.ts";
 import { getMetrics } from "../../metrics/registry.ts";
 import { observeNewTerminations, observeQuarantined, observeTraffic } from "../../metrics/terminations.ts";
 import type { Metrics } from "../../metrics/registry.ts";
-import { clearTrafficPending, findTrafficPending, getStore, markTrafficPending, recordTerminations } from "../../store/index.ts";
+import { clearTrafficPending, findTrafficPending, getStore, markTrafficPending, recordTerminations, type RecordResult } from "../../store/index.ts";
 import type { Enricher } from "../../ingest/enrich.ts";
 import type { TerminationRecord } from "../../tracker/record.ts";
 import type { Tracker } from "../../tracker/tracker.ts";
@@ -34,15 +34,19 @@ export interface IngestService extends Service {
  * store service has opened the database: the sink keeps the records and retries, so nothing that
  * happens meanwhile is lost), count the new records and those that entered quarantine.
  */
-export function storeWriter(metrics: Metrics): (records: TerminationRecord[]) => Promise<void> {
+export function storeWriter(metrics: Metrics): (records: TerminationRecord[]) => Promise<RecordResult> {
   return async (records) => {
-    const { inserted, quarantined } = await recordTerminations(await getStore(), records);
+    const result = await recordTerminations(await getStore(), records);
+    const { inserted, quarantined } = result;
     observeNewTerminations(metrics, inserted);
     observeQuarantined(metrics, quarantined);
     for (const q of quarantined) {
       log.error({ cluster: q.record.cluster, namespace: q.record.namespace, pod: q.record.pod, podUid: q.record.podUid, sqlState: q.sqlState, error: q.error }, "record rejected by the database: quarantined");
     }
-    log.debug({ count: records.length, podUids: records.map((r) => r.podUid) }, "records written");
+    const rejected = new Set(quarantined.map((q) => q.record.podUid));
+    const stored = records.filter((r) => !rejected.has(r.podUid));
+    log.debug({ count: stored.length, podUids: stored.map((r) => r.podUid) }, "records written");
+    return result;
   };
 }
 
