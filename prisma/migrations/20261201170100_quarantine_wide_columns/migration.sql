@@ -4,7 +4,8 @@
 --   - an owner reference's kind and name, and a revision taken from an annotation, have no length
 --     limit but the object's size, while a btree entry holds ~2.7 kB: the unique indexes take md5
 --     of them (the writer's ON CONFLICT names the same expressions), equality lookups by workload
---     name or event reason go through hash indexes (any length)
+--     name go through a hash index (any length, names are nearly unique), event reasons (a few values
+--     shared by every event: a hash index chain would grow with them) through a btree on md5(reason)
 --   - quarantined_records: one row per rejected record, nothing long indexed
 -- Hand-edited after `scripts/migration-diff.ts --create`: the expression indexes are what Prisma's
 -- schema cannot say (its diff ignores them), and the new unique indexes exist before the old go.
@@ -24,7 +25,7 @@ DROP INDEX "revisions_workload_id_revision_key";
 DROP INDEX "workloads_name_idx";
 CREATE INDEX "workloads_name_idx" ON "workloads" USING HASH ("name");
 DROP INDEX "termination_events_reason_idx";
-CREATE INDEX "termination_events_reason_idx" ON "termination_events" USING HASH ("reason");
+CREATE INDEX "termination_events_reason_idx" ON "termination_events" (md5("reason"));
 
 -- CreateTable
 CREATE TABLE "quarantined_records" (
