@@ -184,3 +184,29 @@ describe("a record the database rejects", () => {
     }
   });
 });
+
+describe("query plans with identities of any length", () => {
+  async function plan(text: string, values: unknown[] = []): Promise<string> {
+    const rows = await sql<{ "QUERY PLAN": string }>(url, `EXPLAIN (COSTS OFF) ${text}`, values);
+    return rows.map((r) => r["QUERY PLAN"]).join("\n");
+  }
+
+  it("workload lookups by name, and the writer's upserts, still use their indexes", async () => {
+    await sql(url, `INSERT INTO workloads (cluster_id, namespace, kind, name)
+      SELECT (SELECT id FROM clusters WHERE name = 'default'), 'ns-' || (g % 40), 'Deployment', 'w-' || g FROM generate_series(1, 5000) g`);
+    await sql(url, "ANALYZE workloads");
+    // What read.ts's workload filter and workloads.ts's workloadId() ask.
+    expect(await plan("SELECT id FROM workloads WHERE name = $1 AND kind = $2", ["w-17", "Deployment"])).toMatch(/Index Scan using workloads_name_idx/);
+    expect(
+      await plan("SELECT w.id FROM workloads w JOIN clusters c ON c.id = w.cluster_id WHERE c.name = $1 AND w.namespace = $2 AND w.kind = $3 AND w.name = $4", ["default", "ns-17", "Deployment", "w-17"]),
+    ).toMatch(/Index Scan using workloads_name_idx/);
+    // The writer's ON CONFLICT names the md5 identities.
+    expect(await plan(`INSERT INTO workloads (cluster_id, namespace, kind, name) VALUES (1, 'a', 'b', 'c') ON CONFLICT (cluster_id, namespace, md5(kind), md5(name)) DO NOTHING`)).toMatch(/Conflict Arbiter Indexes: workloads_identity_key/);
+    expect(await plan(`INSERT INTO revisions (workload_id, revision) VALUES (1, 'r') ON CONFLICT (workload_id, md5(revision)) DO NOTHING`)).toMatch(/Conflict Arbiter Indexes: revisions_identity_key/);
+    // A one-row lookup by identity is an index probe, not a scan of every workload.
+    expect(
+      await plan(`SELECT w.id FROM workloads w WHERE w.cluster_id = 1 AND w.namespace = 'ns-17' AND md5(w.kind) = md5('Deployment') AND md5(w.name) = md5('w-17') AND w.kind = 'Deployment' AND w.name = 'w-17'`),
+    ).toMatch(/Index Scan using (workloads_identity_key|workloads_name_idx)/);
+  });
+});
+
