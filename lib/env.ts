@@ -112,6 +112,9 @@ const ingest = z.object({
     .transform((s) => [...new Set(s.split(",").map((n) => n.trim()).filter((n) => n.length > 0))])
     .pipe(z.array(z.string().regex(DNS_LABEL, "must be a comma-separated list of namespace names")))
     .describe("comma-separated namespaces to watch; unset: all"),
+  DRAINWATCH_WRITER_UNREADY_SECONDS: seconds(1, 86_400, { decimals: true })
+    .default(60)
+    .describe("/readyz fails while writing records to the database has been failing for longer than this"),
   DRAINWATCH_WATCH_SILENCE_SECONDS: seconds(1, 86_400)
     .default(300)
     .describe("a watch with no event or bookmark for this long is reconnected"),

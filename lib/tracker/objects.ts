@@ -5,6 +5,9 @@ import { z } from "zod";
 
 const str = z.string().nullish();
 const int = z.number().int().nullish();
+// Grace periods are int64 seconds. A JS number holds them exactly up to 2^53 − 1; a larger one
+// (JSON.parse already rounded it) is read as unknown rather than failing the whole pod.
+const int64 = z.number().nullish().transform((v) => (v === null || v === undefined || Number.isSafeInteger(v) ? v : null));
 const stringMap = z.record(z.string(), z.string()).nullish();
 
 export const ownerRefSchema = z.object({
@@ -24,7 +27,7 @@ const metadataSchema = z.object({
   ownerReferences: z.array(ownerRefSchema).nullish(),
   creationTimestamp: str,
   deletionTimestamp: str,
-  deletionGracePeriodSeconds: int,
+  deletionGracePeriodSeconds: int64,
   generation: int,
 });
 
@@ -92,7 +95,7 @@ export const podSchema = z.object({
     .object({
       nodeName: str,
       restartPolicy: str,
-      terminationGracePeriodSeconds: int,
+      terminationGracePeriodSeconds: int64,
       containers: z.array(containerSpecSchema).nullish(),
       initContainers: z.array(containerSpecSchema).nullish(),
     })

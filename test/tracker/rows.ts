@@ -20,6 +20,40 @@ export interface Row {
 
 export const rows: Row[] = [
   {
+    name: "an int64 grace period (3,000,000,000 s) keeps its exact value, request time and 95-year deadline",
+    capture: () => owners(new Capture()).add(-5, "ADDED", web()).graceful(web(), { request: 0, grace: 3_000_000_000, exit: clean, finished: 9 }),
+    expect: { gracePeriodSeconds: 3_000_000_000, deleteRequestedAt: ms(0), deadlineAt: ms(3_000_000_000), exitedAt: ms(9), drainSeconds: 9, outcome: "clean" },
+  },
+  {
+    name: "a grace period beyond 2^53 (JSON.parse rounds it) is unknown (null): the pod still gets its record",
+    capture: () => {
+      const c = owners(new Capture()).add(-5, "ADDED", web());
+      const d = deleting(web(), 0, 30);
+      d.metadata.deletionGracePeriodSeconds = 2 ** 63; // int64 max, as JSON.parse reads 9223372036854775807
+      c.add(0.12, "MODIFIED", d);
+      const done = withStates(d, clean, "Succeeded");
+      c.add(9.8, "MODIFIED", done);
+      c.add(10.1, "DELETED", done);
+      return c;
+    },
+    expect: { gracePeriodSeconds: null, deleteRequestedAt: ms(30), deadlineAt: ms(30), outcome: "clean" },
+  },
+  {
+    name: "a grace period too large for its deadline (deadline − grace is no date) takes the observation as the request time",
+    capture: () => {
+      const c = owners(new Capture()).add(-5, "ADDED", web());
+      const d = deleting(web(), 0, 30);
+      d.metadata.deletionGracePeriodSeconds = 2 ** 52;
+      c.add(0.12, "MODIFIED", d);
+      const done = withStates(d, clean, "Succeeded");
+      c.add(9.8, "MODIFIED", done);
+      c.add(10.1, "DELETED", done);
+      return c;
+    },
+    expect: { gracePeriodSeconds: 2 ** 52, deleteRequestedAt: ms(0.12), deadlineAt: ms(30), outcome: "clean" },
+  },
+  {
+  {
     name: "graceful rollout: first-observation grace and deadline survive the kubelet's grace-0 rewrite",
     capture: () => owners(new Capture()).add(-5, "ADDED", web()).graceful(web(), { request: 0, grace: 30, exit: clean, finished: 9 }),
     expect: {
