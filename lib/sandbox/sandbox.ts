@@ -1,6 +1,8 @@
 // startSandbox: a scenario, an object store, the simulated cluster and its API server on one
 // virtual clock. `driver` is the seam for load generators outside lib/ (bench/load.ts).
 import { log } from "../log.ts";
+import { serveGroundTruth } from "./api/ground-truth.ts";
+import { servePrometheus } from "./api/prometheus.ts";
 import { startApiServer } from "./api/server.ts";
 import { VirtualClock } from "./clock.ts";
 import type { GroundTruth } from "./ground-truth.ts";
@@ -62,8 +64,13 @@ export interface Sandbox {
   scenario: Scenario;
   /** A kubeconfig for this server (no credentials; plain HTTP on 127.0.0.1). */
   kubeconfigYaml(): string;
-  /** Every termination the simulator started, with the cause and outcome it intended. */
-  groundTruth(): GroundTruth[];
+  /**
+   * Every termination the simulator started, with the cause and outcome it intended, and what its
+   * simulated clients saw in the termination window with this traffic tail (default 10 s).
+   */
+  groundTruth(tailSeconds?: number): GroundTruth[];
+  /** The built-in Prometheus query API over the simulated clients' counters (a PROMETHEUS_URL). */
+  prometheusUrl: string;
   /** The virtual clock, epoch ms: what object timestamps are written in. */
   now(): number;
   /** Pods in the API (any phase). */
@@ -82,6 +89,11 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const store = new ObjectStore(opts.historyLimit ?? 1000);
   const cluster = new Cluster(scenario, store, clock, opts.seed ?? scenario.seed);
   cluster.setup();
+  const groundTruth = (tailSeconds = 10): GroundTruth[] =>
+    cluster.truth.all().map((t) => ({
+      ...t,
+      traffic: cluster.traffic.windowTraffic({ uid: t.podUid, namespace: t.namespace, workload: t.workload.name }, tailSeconds),
+    }));
 
   const server = await startApiServer(
     { store, now: () => clock.now(), deletePod: (ns, name, grace) => cluster.deletePod(ns, name, grace), evictPod: (ns, name, grace) => cluster.evictPod(ns, name, grace) },
@@ -90,6 +102,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 5000,
       expiredWatch: opts.expiredWatch ?? "stream",
       onRequest: opts.onRequest,
+      routes: async (r) => serveGroundTruth(r, groundTruth) || (await servePrometheus(r, cluster.traffic.counters, () => clock.now())),
     },
   );
   cluster.scheduleActions();
@@ -104,7 +117,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     port: server.port,
     scenario,
     kubeconfigYaml: () => kubeconfig(server.url),
-    groundTruth: () => cluster.truth.all(),
+    groundTruth,
+    prometheusUrl: `${server.url}/prometheus`,
     now: () => clock.now(),
     podCount: () => cluster.livePods().length,
     driver: {

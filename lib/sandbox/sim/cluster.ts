@@ -19,10 +19,13 @@ import { Rng } from "./rng.ts";
 import { ScenarioRunner } from "./scenario-runner.ts";
 import { createNamespaces, createNodes } from "./setup.ts";
 import { Terminations } from "./terminations.ts";
+import { ClientTraffic } from "./traffic/index.ts";
 import type { PodRuntime } from "./workload.ts";
 
 export class Cluster {
   readonly truth = new GroundTruthBook();
+  /** Simulated clients of the workloads that have them (before setup: it sees the first slices). */
+  readonly traffic: ClientTraffic;
   private readonly sim: Sim;
   private readonly registry: PodRegistry;
   private readonly terminations: Terminations;
@@ -40,6 +43,7 @@ export class Cluster {
     const rng = new Rng(seed);
     const events = new EventRecorder(store, () => clock.now(), rng);
     this.sim = { store, clock, rng, events, settings: scenario.settings, startedAt: clock.now() };
+    this.traffic = new ClientTraffic(this.sim, scenario.workloads);
     const kubelet = new Kubelet({
       store,
       clock,
@@ -50,7 +54,12 @@ export class Cluster {
     });
     const podChanged = (rt: PodRuntime) => this.podChanged(rt);
     this.registry = new PodRegistry(store);
-    this.terminations = new Terminations(this.sim, this.registry, kubelet, this.truth, { podChanged });
+    this.terminations = new Terminations(this.sim, this.registry, kubelet, this.truth, {
+      podChanged,
+      planned: (rt, plan) => this.traffic.planned(rt, plan),
+      killed: (rt, at) => this.traffic.killed(rt, at),
+      evicted: (rt, at) => this.traffic.evicted(rt, at),
+    });
     const pods = new PodFactory(this.sim, this.registry, { nodes: scenario.nodes, nodeIP: (n) => this.nodeIPs.get(n), podChanged });
     const replicaSets = new ReplicaSetController(this.sim, this.registry, pods, { deletePod: (p, cause) => void this.terminations.deleteAs(p, undefined, cause) });
     this.deployments = new DeploymentController(this.sim, this.registry, replicaSets);
@@ -74,6 +83,7 @@ export class Cluster {
     createNamespaces(this.sim, new Set(["default", "kube-system", ...s.namespaces, ...s.workloads.map((w) => w.namespace)]), weekAgo);
     this.nodeIPs = createNodes(this.sim, s.nodes, weekAgo);
     for (const config of s.workloads) this.addWorkload(structuredClone(config));
+    this.traffic.settled();
   }
 
   /** Schedules the scenario's actions (forever, every period, when it repeats). */
