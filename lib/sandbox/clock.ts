@@ -52,6 +52,25 @@ export class VirtualClock {
     this.arm();
   }
 
+  /** The virtual epoch ms the clock started at (a whole second when the caller floored it). */
+  get start(): number {
+    return this.virtualStart;
+  }
+
+  /**
+   * Runs `fn` now as if it were a task due at `at` (now() reads `at` inside): the simulator sets
+   * up at the start instant, so what it schedules does not depend on how long setup took.
+   */
+  runAt(at: number, fn: () => void): void {
+    const prev = this.current;
+    this.current = at;
+    try {
+      fn();
+    } finally {
+      this.current = prev;
+    }
+  }
+
   /** Runs `run` after `seconds` of virtual time. */
   after(seconds: number, run: () => void): void {
     this.at(this.now() + seconds * 1000, run);

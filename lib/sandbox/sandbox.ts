@@ -84,11 +84,18 @@ export interface Sandbox {
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const scenario = opts.scenario.includes("\n") ? parseScenario(opts.scenario, "inline scenario") : await loadScenario(opts.scenario);
   const timeScale = opts.timeScale ?? scenario.timeScale;
-  const clock = new VirtualClock(timeScale, Math.floor((opts.startTime ?? Date.now()) / 1000) * 1000);
+  // Without a start time, virtual time is wall time (at timeScale 1 they run in step, so a real
+  // Prometheus scraping the sandbox stores samples at the times the records speak of).
+  const clock = new VirtualClock(timeScale, opts.startTime !== undefined ? Math.floor(opts.startTime / 1000) * 1000 : Date.now());
   clock.onError = (e) => log.error({ err: e }, "sandbox simulator task failed");
   const store = new ObjectStore(opts.historyLimit ?? 1000);
-  const cluster = new Cluster(scenario, store, clock, opts.seed ?? scenario.seed);
-  cluster.setup();
+  // Set up at the first whole second (at most a second ahead): with the scenario's times, what the
+  // simulator plays (and so the clients' counts) is the same on every run, however long setup took.
+  let cluster!: Cluster;
+  clock.runAt(Math.ceil(clock.start / 1000) * 1000, () => {
+    cluster = new Cluster(scenario, store, clock, opts.seed ?? scenario.seed);
+    cluster.setup();
+  });
   const groundTruth = (tailSeconds = 10): GroundTruth[] =>
     cluster.truth.all().map((t) => ({
       ...t,
