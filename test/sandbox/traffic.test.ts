@@ -184,7 +184,7 @@ describe("sandbox with clients", () => {
       expect(good.find((t) => t.cause === "force-delete")!.traffic!.errors5xx).toBeGreaterThan(0);
       // `bad` loses the requests in flight at SIGTERM and refuses until its clients stop routing to it.
       expect(bad.every((t) => t.traffic!.errors5xx > 0)).toBe(true);
-      expect(truth.every((t) => t.traffic === null || t.traffic.requests > 0)).toBe(true);
+      expect(truth.every((t) => !t.traffic || t.traffic.requests > 0)).toBe(true);
     } finally {
       await sb.close();
     }
