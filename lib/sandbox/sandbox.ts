@@ -109,7 +109,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 5000,
       expiredWatch: opts.expiredWatch ?? "stream",
       onRequest: opts.onRequest,
-      routes: async (r) => serveGroundTruth(r, groundTruth) || (await servePrometheus(r, cluster.traffic.counters, () => clock.now())),
+      routes: async (r) =>
+        serveGroundTruth(r, groundTruth, (ns, wl, start, end) => cluster.traffic.countOver(ns, wl, start, end)) ||
+        (await servePrometheus(r, cluster.traffic.counters, () => clock.now())),
     },
   );
   cluster.scheduleActions();

@@ -116,21 +116,28 @@ export class ClientTraffic {
 
   /** The clients' view of a termination's window, or null (no clients, no window yet, history gone). */
   windowTraffic(pod: { uid: string; namespace: string; workload: string }, tailSeconds: number): WindowTraffic | null {
-    const c = this.clients.get(`${pod.namespace}/${pod.workload}`);
     const w = this.windows.window(pod.uid, tailSeconds);
-    if (!c || !w) return null;
+    return w ? this.countOver(pod.namespace, pod.workload, w.start, w.end) : null;
+  }
+
+  /**
+   * The workload's requests and 5xx over (start, end] and its baseline, by contract §3's rule on
+   * the ticks' raw samples; null without clients, before `end` has played out, or past retention.
+   */
+  countOver(namespace: string, workload: string, start: number, end: number): WindowTraffic | null {
+    if (!this.clients.has(`${namespace}/${workload}`)) return null;
     const last = this.counters.lastTick;
-    if (last === null || last < w.end) return null; // not played out yet
-    const dest = (l: Labels) => l.destination_workload === pod.workload && l.destination_workload_namespace === pod.namespace;
+    if (last === null || last < end) return null;
+    const dest = (l: Labels) => l.destination_workload === workload && l.destination_workload_namespace === namespace;
     const errors = (l: Labels) => dest(l) && /^5\d\d$/.test(l.response_code ?? "");
-    const a0 = w.start - (w.end - w.start);
+    const a0 = start - (end - start);
     const at = (match: (l: Labels) => boolean, t: number) => this.counters.totalAt(match, t);
-    const totals = [at(dest, a0), at(dest, w.start), at(dest, w.end), at(errors, a0), at(errors, w.start), at(errors, w.end)];
+    const totals = [at(dest, a0), at(dest, start), at(dest, end), at(errors, a0), at(errors, start), at(errors, end)];
     if (totals.some((v) => v === null)) return null;
     const [r0, r1, r2, e0, e1, e2] = totals as number[];
     return {
-      windowStart: new Date(w.start).toISOString(),
-      windowEnd: new Date(w.end).toISOString(),
+      windowStart: new Date(start).toISOString(),
+      windowEnd: new Date(end).toISOString(),
       requests: r2! - r1!,
       errors5xx: e2! - e1!,
       baselineRequests: r1! - r0!,
