@@ -225,6 +225,36 @@ describe("sandbox with clients", () => {
   });
 });
 
+describe("kubelet-initiated terminations", () => {
+  it("node pressure: clients keep routing to the evicted pod (not marked terminating, reference §4.5) and are refused, but there is no window (no API deletion), not even once the failed pod is deleted", async () => {
+    const sb = await startSandbox({
+      scenario: `
+name: pressure
+timeScale: 0.02
+workloads:
+  - name: cache
+    namespace: shop
+    replicas: 2
+    containers: [{ name: app }]
+    clients: { rps: 10, requestSeconds: 0.5, propagationDelaySeconds: 1 }
+schedule:
+  - { at: 10, action: node-pressure, target: shop/cache }
+  - { at: 30, action: gc-failed }
+`,
+    });
+    try {
+      await sb.done();
+      await new Promise((r) => setTimeout(r, 300));
+      const truth = sb.groundTruth();
+      expect(truth.map((t) => [t.cause, t.traffic])).toEqual([["node-pressure", null]]);
+      const text = await (await fetch(`${sb.url}/metrics`)).text();
+      expect(text).toMatch(/response_code="503",response_flags="UF"/);
+    } finally {
+      await sb.close();
+    }
+  });
+});
+
 describe("the demo's two workloads with clients", () => {
   it("checkout (preStop sleep, drains) causes no 5xx; cart (listener closed at SIGTERM while routed, then SIGKILL) 15 per rollout, as the demo states", async () => {
     const sb = await startSandbox({ scenario: "demo", timeScale: 0.01 });

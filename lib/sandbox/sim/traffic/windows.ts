@@ -6,7 +6,8 @@
 // plus the tail. drainwatch observes deletedAt and endpointsUnreadyAt a watch latency later; the
 // counters only change at whole seconds, so the counts agree unless a whole second falls within
 // that latency after the sandbox's time (see sim/traffic/index.ts).
-// Kubelet-initiated terminations (node pressure) have no API deletion: no window here.
+// Kubelet-initiated terminations (node pressure) have no API deletion: no window here, nor when
+// their finished pod is deleted later.
 import { PROXY_CONTAINER_NAMES } from "../../../tracker/classify.ts";
 import type { ObjectStore, StoredEvent } from "../../store.ts";
 import { parseRfc3339 } from "../../time.ts";
@@ -53,7 +54,8 @@ export class WindowBook {
     let w = this.byUid.get(uid);
     if (!w) {
       const dts = parseRfc3339(pod.metadata.deletionTimestamp);
-      if (dts === null) return;
+      // Deleting a pod that had already finished (evicted, node pressure) starts no termination.
+      if (dts === null || pod.status.phase === "Failed" || pod.status.phase === "Succeeded") return;
       w = { deleteRequestedAt: dts - (pod.metadata.deletionGracePeriodSeconds ?? 0) * 1000, exitedAt: null, deletedAt: null, endpointsUnreadyAt: null };
       this.byUid.set(uid, w);
       if (this.byUid.size > LIMIT) this.byUid.delete(this.byUid.keys().next().value!);
