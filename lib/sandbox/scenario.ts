@@ -49,7 +49,7 @@ export type SidecarConfig = z.infer<typeof sidecarSchema>;
 /** Simulated clients of a workload (sim/traffic): requests go to the endpoints they believe ready. */
 const clientsSchema = z.strictObject({
   /** Requests per second, spread evenly over each second. */
-  rps: z.number().int().positive().max(10_000),
+  rps: z.number().int().positive().max(1000),
   /** How long one request takes to answer. */
   requestSeconds: z.number().positive().max(600).default(0.2),
   /** EndpointSlice change → clients route by it (kube-proxy, mesh or load-balancer lag). */
