@@ -212,5 +212,8 @@ describe("serve --sandbox fills traffic equal to the sandbox's ground truth", ()
     const { served, dbUrl } = await serveSandbox(sandboxPort, undefined);
     await expectStoredEqualsTruth(served, dbUrl, sandboxPort);
     expect(served.output()).not.toContain('"level":50');
+    // The UI names the metrics source for what it is.
+    const page = await fetch(`${served.base}/`, { signal: AbortSignal.timeout(20_000) });
+    expect(await page.text()).toMatch(/data-testid="source-line"[^>]*>[^<]*sandbox metrics/);
   }, 240_000);
 });
