@@ -18,6 +18,17 @@ export interface GroundTruth {
   /** virtual time the pod was deleted or reached its final status; null while in progress */
   endedAt: string | null;
   containers: { name: string; sidecar: boolean; exitCode: number | null; reason: string | null }[];
+  /** What the simulated clients saw in the termination window (sim/traffic): see api/ground-truth.ts. */
+  traffic?: GroundTruthTraffic | null;
+}
+
+export interface GroundTruthTraffic {
+  windowStart: string;
+  windowEnd: string;
+  requests: number;
+  errors5xx: number;
+  baselineRequests: number;
+  baselineErrors5xx: number;
 }
 
 /** A node drain (cordon + evictions retried while a PodDisruptionBudget refuses them). */

@@ -29,6 +29,10 @@ const containerSchema = z.strictObject({
   /** Exit code of `error`. */
   exitCode: z.number().int().min(1).max(255).default(1),
   preStop: preStopSchema.optional(),
+  /** Traffic (sim/traffic): the app stops accepting connections at SIGTERM (else only when it exits). */
+  closesListenerAtSigterm: z.boolean().default(true),
+  /** Traffic: requests in flight at SIGTERM run to completion (else they fail at SIGTERM). */
+  drainsInFlight: z.boolean().default(true),
 });
 export type ContainerConfig = z.infer<typeof containerSchema>;
 
@@ -42,6 +46,19 @@ const sidecarSchema = z.strictObject({
   drainSeconds: seconds.optional(),
 });
 export type SidecarConfig = z.infer<typeof sidecarSchema>;
+
+/** Simulated clients of a workload (sim/traffic): requests go to the endpoints they believe ready. */
+const clientsSchema = z.strictObject({
+  /** Requests per second, spread evenly over each second. */
+  rps: z.number().int().positive().max(1000),
+  /** How long one request takes to answer. */
+  requestSeconds: z.number().positive().max(600).default(0.2),
+  /** EndpointSlice change → clients route by it (kube-proxy, mesh or load-balancer lag). */
+  propagationDelaySeconds: seconds.max(600).default(1),
+  /** The clients' workload name (`source_workload`). */
+  source: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).default("loadgen"),
+});
+export type ClientsConfig = z.infer<typeof clientsSchema>;
 
 const intOrPercent = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+%$/)]);
 
@@ -70,6 +87,7 @@ const workloadSchema = z.strictObject({
   concurrencyPolicy: z.enum(["Allow", "Forbid", "Replace"]).default("Allow"),
   successfulJobsHistoryLimit: z.number().int().nonnegative().default(3),
   failedJobsHistoryLimit: z.number().int().nonnegative().default(1),
+  clients: clientsSchema.optional(),
 });
 export type WorkloadConfig = z.infer<typeof workloadSchema>;
 

@@ -53,7 +53,6 @@ export const rows: Row[] = [
     expect: { gracePeriodSeconds: 2 ** 52, deleteRequestedAt: ms(0.12), deadlineAt: ms(30), outcome: "clean" },
   },
   {
-  {
     name: "graceful rollout: first-observation grace and deadline survive the kubelet's grace-0 rewrite",
     capture: () => owners(new Capture()).add(-5, "ADDED", web()).graceful(web(), { request: 0, grace: 30, exit: clean, finished: 9 }),
     expect: {

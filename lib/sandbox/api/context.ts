@@ -28,6 +28,8 @@ export interface ServerOptions {
   /** How a watch from a compacted resourceVersion fails: in-stream ERROR (like the API server) or HTTP 410. */
   expiredWatch: "stream" | "http";
   onRequest?: (method: string, url: string, accept: string) => void;
+  /** Paths outside the Kubernetes API (metrics, ground truth): true when handled. */
+  routes?: (r: ApiRequest) => boolean | Promise<boolean>;
 }
 
 export interface ApiContext {

@@ -69,6 +69,7 @@ export async function startApiServer(backend: ApiBackend, opts: ServerOptions): 
     opts.onRequest?.(method, req.url ?? "/", accept);
     const r: ApiRequest = { method, path: url.pathname.replace(/\/+$/, "") || "/", q: url.searchParams, accept, req, res };
 
+    if (opts.routes && (await opts.routes(r))) return;
     if (method === "GET" && serveFixed(r, server.port)) return;
     const target = parseTarget(r.path);
     if (target === "discovery") return discovery(r);

@@ -27,10 +27,13 @@ import { Rng } from "./rng.ts";
 import { ScenarioRunner, type WorkloadActions } from "./scenario-runner.ts";
 import { createNamespaces, createNodes } from "./setup.ts";
 import { Terminations } from "./terminations.ts";
+import { ClientTraffic } from "./traffic/index.ts";
 import type { PodRuntime, WorkloadState } from "./workload.ts";
 
 export class Cluster {
   readonly truth = new GroundTruthBook();
+  /** Simulated clients of the workloads that have them (before setup: it sees the first slices). */
+  readonly traffic: ClientTraffic;
   private readonly sim: Sim;
   private readonly registry: PodRegistry;
   private readonly terminations: Terminations;
@@ -56,6 +59,7 @@ export class Cluster {
     const rng = new Rng(seed);
     const events = new EventRecorder(store, () => clock.now(), rng);
     this.sim = { store, clock, rng, events, settings: scenario.settings, startedAt: clock.now() };
+    this.traffic = new ClientTraffic(this.sim, scenario.workloads);
     const kubelet = new Kubelet({
       store,
       clock,
@@ -66,7 +70,12 @@ export class Cluster {
     });
     const podChanged = (rt: PodRuntime) => this.podChanged(rt);
     this.registry = new PodRegistry(store);
-    this.terminations = new Terminations(this.sim, this.registry, kubelet, this.truth, { podChanged });
+    this.terminations = new Terminations(this.sim, this.registry, kubelet, this.truth, {
+      podChanged,
+      planned: (rt, plan) => this.traffic.planned(rt, plan),
+      killed: (rt, at) => this.traffic.killed(rt, at),
+      evicted: (rt, at) => this.traffic.evicted(rt, at),
+    });
     const pods = new PodFactory(this.sim, this.registry, {
       nodes: scenario.nodes,
       nodeIP: (n) => this.nodeIPs.get(n),
@@ -111,6 +120,7 @@ export class Cluster {
     this.nodeIPs = createNodes(this.sim, s.nodes, weekAgo);
     for (const config of s.workloads) this.addWorkload(structuredClone(config));
     this.disruption.setup();
+    this.traffic.settled();
   }
 
   /** Schedules the scenario's actions (forever, every period, when it repeats). */

@@ -21,6 +21,8 @@ export interface IngestTarget {
   cluster: string;
   /** The clock object times are written in (the sandbox's virtual clock); default wall time. */
   clock?: () => number;
+  /** The metrics source when PROMETHEUS_URL is unset (the sandbox's own query API). */
+  prometheusUrl?: string;
 }
 
 export interface IngestService extends Service {
@@ -61,7 +63,7 @@ export function ingestService(settings: Settings, target: () => IngestTarget): I
     tracker: () => ingest?.current()?.tracker ?? null,
     async start() {
       const [{ startLeaderIngest }, { StoreSink }] = await Promise.all([import("../../ingest/leader-ingest.ts"), import("../../ingest/store-sink.ts")]);
-      const { kubeConfig, cluster, clock } = target();
+      const { kubeConfig, cluster, clock, prometheusUrl } = target();
       const leaseMs = settings.leader.DRAINWATCH_LEASE_DURATION_SECONDS * 1000;
       const metrics = getMetrics();
       const write = storeWriter(metrics);
@@ -69,7 +71,7 @@ export function ingestService(settings: Settings, target: () => IngestTarget): I
         kubeConfig,
         cluster,
         metrics,
-        ...(await trafficJoining(settings, cluster, metrics)),
+        ...(await trafficJoining(settings, cluster, metrics, { prometheusUrl, clock })),
         // The watch never waits for the database: overflow is dropped and counted.
         sink: ({ metrics: m, log: l }) => (sink = new StoreSink({ write, overflow: "drop", metrics: m, log: l })),
         settleMs: settings.ingest.DRAINWATCH_SETTLE_SECONDS * 1000,
@@ -112,8 +114,9 @@ async function trafficJoining(
   settings: Settings,
   cluster: string,
   metrics: Metrics,
+  from: { prometheusUrl?: string; clock?: () => number },
 ): Promise<{ enrichers?: Enricher[]; resume?: (signal: AbortSignal) => Promise<{ record: TerminationRecord; dueAt: number }[]> }> {
-  const traffic = settings.traffic;
+  const traffic = { ...settings.traffic, PROMETHEUS_URL: settings.traffic.PROMETHEUS_URL ?? from.prometheusUrl };
   if (traffic.PROMETHEUS_URL === undefined) return {};
   const [{ trafficEnricher }, { prometheusFromSettings }, { toTrafficConfig }] = await Promise.all([
     import("../../traffic/enricher.ts"),
@@ -125,6 +128,8 @@ async function trafficJoining(
     client: prometheusFromSettings(traffic)!,
     pending: { mark: (marks) => markTrafficPending(marks), clear: (keys) => clearTrafficPending(keys) },
     onFilled: (record) => observeTraffic(metrics, record),
+    // Windows are in the records' clock (the sandbox's virtual time): so is "is it answerable yet".
+    ...(from.clock ? { now: from.clock } : {}),
   });
   return {
     enrichers: [enricher],
