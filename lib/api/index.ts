@@ -2,6 +2,7 @@
 // Pure: route handlers (app/api/v1) and pages call these, then the store's query functions.
 export {
   acceptsCsv,
+  parseQuarantineQuery,
   parseRange,
   parseTerminationQuery,
   parseTerminationsQuery,
@@ -14,3 +15,4 @@ export {
 } from "./params.ts";
 export { CSV_COLUMNS, csvField, csvHeader, csvLine, csvStream } from "./csv.ts";
 export { json, notFound } from "./responses.ts";
+export { gapItem, parseGapsQuery, type GapItem } from "./gaps.ts";

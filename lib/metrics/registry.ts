@@ -24,12 +24,20 @@ export interface Metrics {
   readonly writeFailures: Counter;
   /** Records written to the store. */
   readonly terminationsRecorded: Counter<"cause" | "outcome">;
+  /** Records the database rejected, counted when one enters quarantine (not again on retries of it). */
+  readonly recordsQuarantined: Counter<"cluster">;
+  /** Seconds the writer has been failing (0 while writes succeed), computed at scrape from `writer`. */
+  readonly writerFailingSeconds: Gauge;
+  /** Set by the store sink: when its current run of failed writes began (epoch ms), null while writes succeed. */
+  readonly writer: { failingSince: number | null };
   /** Pods the tracker is following through their termination. */
   readonly trackerPodsTracking: Gauge;
   /** 1 while this process holds the ingester Lease. */
   readonly leader: Gauge;
   /** Wall time (s) of the last watch event or bookmark; 0 on a replica that does not lead. */
   readonly lastWatchEvent: Gauge;
+  /** Seconds of coverage gaps stored (spans not watched; each gap counted once, when first stored). */
+  readonly coverageGapSeconds: Counter<"cluster" | "resource" | "reason">;
 
   // Per workload (contract §6): counted when this process first stores a termination.
   readonly terminations: Counter<TerminationLabel>;
@@ -51,7 +59,23 @@ const WORKLOAD_LABELS: WorkloadLabel[] = ["cluster", "namespace", "workload_kind
 
 export function createMetrics(registry: Registry = new Registry()): Metrics {
   const registers = [registry];
+  const writer: Metrics["writer"] = { failingSince: null };
   return {
+    writer,
+    recordsQuarantined: new Counter({
+      name: "drainwatch_records_quarantined_total",
+      help: "Termination records the database rejected and the writer put in quarantine (see /api/v1/quarantine).",
+      labelNames: ["cluster"],
+      registers,
+    }),
+    writerFailingSeconds: new Gauge({
+      name: "drainwatch_writer_failing_seconds",
+      help: "Seconds since writes to the database began failing without a success since; 0 while writing works.",
+      registers,
+      collect() {
+        this.set(writer.failingSince === null ? 0 : Math.max(0, Date.now() - writer.failingSince) / 1000);
+      },
+    }),
     registry,
     informerRestarts: new Counter({
       name: "drainwatch_informer_restarts_total",
@@ -116,6 +140,12 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
     lastWatchEvent: new Gauge({
       name: "drainwatch_last_watch_event_timestamp_seconds",
       help: "Unix time of the last watch event or bookmark received; 0 on a replica that does not lead.",
+      registers,
+    }),
+    coverageGapSeconds: new Counter({
+      name: "drainwatch_coverage_gap_seconds_total",
+      help: "Seconds in which drainwatch could not watch a resource (coverage gaps stored), by reason.",
+      labelNames: ["cluster", "resource", "reason"],
       registers,
     }),
     terminations: new Counter({

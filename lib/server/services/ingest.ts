@@ -5,11 +5,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Settings } from "../../env.ts";
 import type { LeaderIngest } from "../../ingest/leader-ingest.ts";
+import type { StoreSink } from "../../ingest/store-sink.ts";
 import { log } from "../../log.ts";
 import { getMetrics } from "../../metrics/registry.ts";
-import { observeNewTerminations, observeTraffic } from "../../metrics/terminations.ts";
+import { observeNewTerminations, observeQuarantined, observeTraffic } from "../../metrics/terminations.ts";
 import type { Metrics } from "../../metrics/registry.ts";
-import { clearTrafficPending, findTrafficPending, getStore, markTrafficPending, recordTerminations } from "../../store/index.ts";
+import { clearTrafficPending, findTrafficPending, getStore, markTrafficPending, recordTerminations, type RecordResult } from "../../store/index.ts";
 import type { Enricher } from "../../ingest/enrich.ts";
 import type { TerminationRecord } from "../../tracker/record.ts";
 import type { Tracker } from "../../tracker/tracker.ts";
@@ -20,6 +21,8 @@ export interface IngestTarget {
   cluster: string;
   /** The clock object times are written in (the sandbox's virtual clock); default wall time. */
   clock?: () => number;
+  /** The metrics source when PROMETHEUS_URL is unset (the sandbox's own query API). */
+  prometheusUrl?: string;
 }
 
 export interface IngestService extends Service {
@@ -28,31 +31,49 @@ export interface IngestService extends Service {
   tracker(): Tracker | null;
 }
 
+/**
+ * What the live writer does with a batch: store it (getStore() answers "unavailable" until the
+ * store service has opened the database: the sink keeps the records and retries, so nothing that
+ * happens meanwhile is lost), count the new records and those that entered quarantine.
+ */
+export function storeWriter(metrics: Metrics): (records: TerminationRecord[]) => Promise<RecordResult> {
+  return async (records) => {
+    const result = await recordTerminations(await getStore(), records);
+    const { inserted, quarantined } = result;
+    observeNewTerminations(metrics, inserted);
+    observeQuarantined(metrics, quarantined);
+    for (const q of quarantined) {
+      log.error({ cluster: q.record.cluster, namespace: q.record.namespace, pod: q.record.pod, podUid: q.record.podUid, sqlState: q.sqlState, error: q.error }, "record rejected by the database: quarantined");
+    }
+    const rejected = new Set(quarantined.map((q) => q.record.podUid));
+    const stored = records.filter((r) => !rejected.has(r.podUid));
+    log.debug({ count: stored.length, podUids: stored.map((r) => r.podUid) }, "records written");
+    return result;
+  };
+}
+
 export function ingestService(settings: Settings, target: () => IngestTarget): IngestService {
   let ingest: LeaderIngest | null = null;
+  /** The current term's writer (a closed one reports no failure). */
+  let sink: StoreSink | null = null;
+  const unreadyAfterMs = settings.ingest.DRAINWATCH_WRITER_UNREADY_SECONDS * 1000;
   return {
     name: "ingest",
     isLeader: () => ingest?.isLeader() ?? false,
     tracker: () => ingest?.current()?.tracker ?? null,
     async start() {
       const [{ startLeaderIngest }, { StoreSink }] = await Promise.all([import("../../ingest/leader-ingest.ts"), import("../../ingest/store-sink.ts")]);
-      const { kubeConfig, cluster, clock } = target();
+      const { kubeConfig, cluster, clock, prometheusUrl } = target();
       const leaseMs = settings.leader.DRAINWATCH_LEASE_DURATION_SECONDS * 1000;
       const metrics = getMetrics();
-      // getStore() answers "unavailable" until the store service has opened the database: the
-      // sink keeps the records and retries, so nothing that happens meanwhile is lost.
-      const write = async (records: TerminationRecord[]): Promise<void> => {
-        const { inserted } = await recordTerminations(await getStore(), records);
-        observeNewTerminations(metrics, inserted);
-        log.debug({ count: records.length, podUids: records.map((r) => r.podUid) }, "records written");
-      };
+      const write = storeWriter(metrics);
       ingest = startLeaderIngest({
         kubeConfig,
         cluster,
         metrics,
-        ...(await trafficJoining(settings, cluster, metrics)),
+        ...(await trafficJoining(settings, cluster, metrics, { prometheusUrl, clock })),
         // The watch never waits for the database: overflow is dropped and counted.
-        sink: ({ metrics: m, log: l }) => new StoreSink({ write, overflow: "drop", metrics: m, log: l }),
+        sink: ({ metrics: m, log: l }) => (sink = new StoreSink({ write, overflow: "drop", metrics: m, log: l })),
         settleMs: settings.ingest.DRAINWATCH_SETTLE_SECONDS * 1000,
         namespaces: settings.ingest.DRAINWATCH_NAMESPACES,
         informers: {
@@ -73,6 +94,9 @@ export function ingestService(settings: Settings, target: () => IngestTarget): I
     notReady() {
       // A follower serves the UI; a leader once every informer completed its initial list.
       if (!ingest) return "ingest starting";
+      // Records are piling up unwritten (and will be dropped once the buffer is full).
+      const failing = sink?.failingFor();
+      if (failing && failing.ms > unreadyAfterMs) return `writing records has failed for ${Math.round(failing.ms / 1000)} s: ${failing.error}`;
       return ingest.ready() ? null : "informers not synced";
     },
     async stop(budgetMs, hurry) {
@@ -90,8 +114,9 @@ async function trafficJoining(
   settings: Settings,
   cluster: string,
   metrics: Metrics,
+  from: { prometheusUrl?: string; clock?: () => number },
 ): Promise<{ enrichers?: Enricher[]; resume?: (signal: AbortSignal) => Promise<{ record: TerminationRecord; dueAt: number }[]> }> {
-  const traffic = settings.traffic;
+  const traffic = { ...settings.traffic, PROMETHEUS_URL: settings.traffic.PROMETHEUS_URL ?? from.prometheusUrl };
   if (traffic.PROMETHEUS_URL === undefined) return {};
   const [{ trafficEnricher }, { prometheusFromSettings }, { toTrafficConfig }] = await Promise.all([
     import("../../traffic/enricher.ts"),
@@ -103,6 +128,8 @@ async function trafficJoining(
     client: prometheusFromSettings(traffic)!,
     pending: { mark: (marks) => markTrafficPending(marks), clear: (keys) => clearTrafficPending(keys) },
     onFilled: (record) => observeTraffic(metrics, record),
+    // Windows are in the records' clock (the sandbox's virtual time): so is "is it answerable yet".
+    ...(from.clock ? { now: from.clock } : {}),
   });
   return {
     enrichers: [enricher],
