@@ -5,8 +5,8 @@ import { load } from "../lib/errors.ts";
 import { countQuarantinedRecords, countTerminations, type WorkloadCounts } from "../lib/store/queries.ts";
 import { count } from "./_ui/format.ts";
 import { failedCount } from "./_ui/outcome.tsx";
-import { GapBanner } from "./_ui/gap-banner.tsx";
-import { href, one, type Search } from "./_ui/params.ts";
+import { GapBanner, loadGaps } from "./_ui/gap-banner.tsx";
+import { href, one, parseRange, type Search } from "./_ui/params.ts";
 import { Empty, LoadError, NothingRecorded, PageHead, Tiles, type TileProps } from "./_ui/parts.tsx";
 import { QuarantineNotice } from "./_ui/quarantine-notice.tsx";
 import { WorkloadsTable } from "./_ui/workloads-table.tsx";
@@ -50,9 +50,26 @@ function tiles(items: WorkloadCounts[], metricsConfigured: boolean, range: strin
   ];
 }
 
+/** The range as loadWorkloadsView will parse it; null when it is bad (the view reports that). */
+function earlyRange(search: Search, now: number): { since?: Date; until?: Date } | null {
+  try {
+    return parseRange(search, now);
+  } catch {
+    return null;
+  }
+}
+
 export default async function OverviewPage({ searchParams }: { searchParams: Promise<Search> }) {
   const search = await searchParams;
   const now = Date.now();
+  // The notices' reads start beside the view's, not after it (a 30-day overview waits on its
+  // percentiles; these small reads must not add to that).
+  const early = earlyRange(search, now);
+  const cluster = one(search, "cluster");
+  const gapsRead = early ? loadGaps(early.since, early.until, cluster) : undefined;
+  const quarantineRead = early
+    ? load(countQuarantinedRecords({ cluster, namespace: one(search, "namespace"), since: early.since, until: early.until }))
+    : undefined;
   const view = await loadWorkloadsView(search, now, 50);
   if (!view.ok) {
     return (
@@ -66,7 +83,8 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
   // An empty range on an empty store is a different answer: nothing was ever recorded.
   const everything = view.summaries.ok && view.summaries.value.length === 0 ? await load(countTerminations()) : null;
   const filtered = Object.keys(search).some((k) => !["since", "until", "sort", "dir"].includes(k));
-  const quarantined = await load(countQuarantinedRecords({ cluster: one(search, "cluster"), namespace: one(search, "namespace"), since: view.range.since, until: view.range.until }));
+  const quarantined = await (quarantineRead ??
+    load(countQuarantinedRecords({ cluster, namespace: one(search, "namespace"), since: view.range.since, until: view.range.until })));
   return (
     <>
       <PageHead title="Overview">
@@ -75,7 +93,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           {filtered ? " · filtered" : ""}
         </span>
       </PageHead>
-      <GapBanner since={view.range.since} until={view.range.until} cluster={view.filter.cluster} />
+      <GapBanner since={view.range.since} until={view.range.until} cluster={view.filter.cluster} gaps={gapsRead} />
       <WorkloadFilters view={view} path="/" search={search} />
       {!view.summaries.ok ? (
         <LoadError error={view.summaries.error} resetHref="/" />

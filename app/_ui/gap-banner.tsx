@@ -1,8 +1,8 @@
 // "drainwatch was not watching from … to …": one calm notice on every page whose range overlaps a
 // stored coverage gap (ui.md: honest about gaps), so an empty or thin stretch is never read as
 // "nothing terminated". The text is derived by gapNotice (pure); GapBanner reads the gaps.
-import { load } from "../../lib/errors.ts";
-import { findGaps, type GapReason, type StoredGap } from "../../lib/store/queries.ts";
+import { load, type Loaded } from "../../lib/errors.ts";
+import { findGaps, type GapPage, type GapReason, type StoredGap } from "../../lib/store/queries.ts";
 import { span, utc } from "./format.ts";
 import { href } from "./params.ts";
 
@@ -53,9 +53,14 @@ export function gapNotice(items: readonly StoredGap[], more: boolean): GapNotice
   };
 }
 
+/** Reads the gaps a banner shows; a page may start it early, beside its own queries. */
+export function loadGaps(since: Date | undefined, until: Date | undefined, cluster: string | undefined): Promise<Loaded<GapPage>> {
+  return load(findGaps({ since, until, cluster }));
+}
+
 /** The banner for [since, until] (until absent: up to now) in one cluster or all. */
-export async function GapBanner({ since, until, cluster }: { since?: Date; until?: Date; cluster?: string }) {
-  const gaps = await load(findGaps({ since, until, cluster }));
+export async function GapBanner({ since, until, cluster, gaps: started }: { since?: Date; until?: Date; cluster?: string; gaps?: Promise<Loaded<GapPage>> }) {
+  const gaps = await (started ?? loadGaps(since, until, cluster));
   // A failed read shows nothing here: the page's own query reports the store's state.
   if (!gaps.ok) return null;
   const notice = gapNotice(gaps.value.items, gaps.value.truncated);
