@@ -63,9 +63,12 @@ describe("live informers", () => {
     const s = start();
     expect(await s.waitForSync(5000)).toBe(true);
     await until(() => facts.length >= 4, 3000, "initial facts");
-    const kinds = new Set(facts.map((f) => (f.fact.object as { kind: string }).kind));
+    // Each list ends with a BOOKMARK carrying the list's version (the stream's resume position).
+    const objects = facts.filter((f) => f.fact.type !== "BOOKMARK");
+    const kinds = new Set(objects.map((f) => (f.fact.object as { kind: string }).kind));
     expect(kinds).toEqual(new Set(["Pod", "ReplicaSet", "Deployment"]));
-    for (const f of facts) {
+    for (const f of facts.filter((x) => x.fact.type === "BOOKMARK")) expect(f.resume?.resourceVersion).toMatch(/^\d+$/);
+    for (const f of objects) {
       expect(f.fact.type).toBe("ADDED");
       expect(typeof f.fact.at).toBe("number");
       expect((f.fact.object as { apiVersion: string }).apiVersion).toMatch(/^(v1|apps\/v1)$/);
