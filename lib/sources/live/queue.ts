@@ -38,7 +38,10 @@ export class AsyncQueue<T> {
   private wakeRoom(all = false): void {
     if (this.roomWaiters.length === 0) return;
     const keep: typeof this.roomWaiters = [];
-    for (const w of this.roomWaiters) (all || this.items.length < w.limit ? w.resolve() : keep.push(w));
+    for (const w of this.roomWaiters) {
+      if (all || this.items.length < w.limit) w.resolve();
+      else keep.push(w);
+    }
     this.roomWaiters = keep;
   }
 
