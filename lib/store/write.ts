@@ -226,6 +226,28 @@ export async function recordTerminations(store: Store, records: readonly Termina
 }
 
 /**
+ * The same write inside a transaction the caller opened (the ingest checkpoint commits records and
+ * its checkpoint together). No retry here (the caller retries its whole transaction) and no ids
+ * are remembered (whether the caller commits is not known here).
+ */
+export async function recordTerminationsIn(tx: Tx, records: readonly TerminationRecord[]): Promise<RecordResult> {
+  if (records.length === 0) return { written: 0, inserted: [] };
+  const byKey = new Map<string, TerminationRecord>();
+  for (const r of records) byKey.set(r.cluster + sep + r.podUid, storable(r));
+  const unique = [...byKey.values()];
+  const none: IdCache = { clusters: new Map(), workloads: new Map(), revisions: new Map() };
+  const learned: IdCache = { clusters: new Map(), workloads: new Map(), revisions: new Map() };
+  const ids = await resolveIds(tx, unique, none, learned);
+  const total: RecordResult = { written: 0, inserted: [] };
+  for (let i = 0; i < unique.length; i += WRITE_BATCH_SIZE) {
+    const batch = await writeBatch(tx, unique.slice(i, i + WRITE_BATCH_SIZE), ids);
+    total.written += batch.written;
+    total.inserted.push(...batch.inserted);
+  }
+  return total;
+}
+
+/**
  * Postgres text cannot hold U+0000, which valid Kubernetes JSON may carry (an event message, a
  * container reason). One such string must not fail the whole batch: it is stored as U+FFFD.
  */
