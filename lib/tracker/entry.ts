@@ -16,9 +16,9 @@ export interface StoredEvent {
   seq: number;
 }
 
-export type Note = "no-final-status" | "relist-stale-delete" | "deadline-rewritten" | "prestop-overran-grace" | "expired" | "first-seen-terminal";
 /** Notes are emitted in this order, so records compare stably. */
-const NOTE_ORDER: readonly Note[] = ["no-final-status", "relist-stale-delete", "deadline-rewritten", "prestop-overran-grace", "expired", "first-seen-terminal"];
+export const NOTE_ORDER = ["no-final-status", "relist-stale-delete", "deadline-rewritten", "prestop-overran-grace", "expired", "first-seen-terminal"] as const;
+export type Note = (typeof NOTE_ORDER)[number];
 
 export interface Entry {
   uid: string;

@@ -4,6 +4,7 @@
 // controllers in the cluster, not by pods.
 import type { Cause } from "./record";
 import type { OwnerRef, Pod, WorkloadObject } from "./objects";
+import type { ControllerCheckpoint, OwnersCheckpoint } from "./checkpoint";
 
 const REVISION = "deployment.kubernetes.io/revision";
 const DESIRED = "deployment.kubernetes.io/desired-replicas";
@@ -34,6 +35,19 @@ interface Controller {
   revisionChangedAt: number | null;
   deletedAt: number | null;
 }
+
+/** Controller fields a checkpoint leaves out when null, in the checkpoint's field order. */
+const NULLABLE_FIELDS = [
+  "revision",
+  "updateRevision",
+  "generation",
+  "replicas",
+  "desired",
+  "statusReplicas",
+  "lastDecreaseAt",
+  "revisionChangedAt",
+  "deletedAt",
+] as const satisfies readonly (keyof Controller)[];
 
 export interface Workload {
   kind: string;
@@ -81,6 +95,46 @@ export class OwnerCache {
     return this.byUid.size;
   }
 
+  /** The cache as JSON-safe data (part of the tracker's checkpoint). */
+  checkpoint(): OwnersCheckpoint {
+    const controllers = [...this.byUid].map(([uid, c]) => {
+      const out: ControllerCheckpoint = { uid, kind: c.kind, namespace: c.namespace, name: c.name };
+      if (c.owner !== null) out.owner = { ...c.owner };
+      for (const key of NULLABLE_FIELDS) {
+        const v = c[key];
+        if (v !== null) Object.assign(out, { [key]: v });
+      }
+      if (this.byName.get(nameKey(c)) !== uid) out.shadowed = true;
+      return out;
+    });
+    const childRevisions = [...this.childRevision].map(([uid, r]) => ({ uid, revision: r.revision, at: r.at }));
+    return { controllers, childRevisions };
+  }
+
+  static restore(cp: OwnersCheckpoint): OwnerCache {
+    const cache = new OwnerCache();
+    for (const c of cp.controllers) {
+      cache.byUid.set(c.uid, {
+        kind: c.kind,
+        namespace: c.namespace,
+        name: c.name,
+        owner: c.owner ?? null,
+        revision: c.revision ?? null,
+        updateRevision: c.updateRevision ?? null,
+        generation: c.generation ?? null,
+        replicas: c.replicas ?? null,
+        desired: c.desired ?? null,
+        statusReplicas: c.statusReplicas ?? null,
+        lastDecreaseAt: c.lastDecreaseAt ?? null,
+        revisionChangedAt: c.revisionChangedAt ?? null,
+        deletedAt: c.deletedAt ?? null,
+      });
+      if (c.shadowed !== true) cache.byName.set(nameKey(c), c.uid);
+    }
+    for (const { uid, revision, at } of cp.childRevisions) cache.childRevision.set(uid, { revision, at });
+    return cache;
+  }
+
   observe(kind: string, obj: WorkloadObject, deleted: boolean, now: number): void {
     const m = obj.metadata;
     const previous = this.byUid.get(m.uid);
@@ -112,7 +166,7 @@ export class OwnerCache {
       revisionChangedAt: changed ? now : (previous?.revisionChangedAt ?? null),
       deletedAt: deleted ? now : null,
     });
-    this.byName.set(`${kind}/${m.namespace}/${m.name}`, m.uid);
+    this.byName.set(nameKey({ kind, namespace: m.namespace, name: m.name }), m.uid);
   }
 
   private noteChildRevision(deploymentUid: string, revision: number | null, now: number): void {
@@ -126,7 +180,7 @@ export class OwnerCache {
     for (const [uid, c] of this.byUid) {
       if (c.deletedAt !== null && now - c.deletedAt > DELETED_TTL_MS) {
         this.byUid.delete(uid);
-        const key = `${c.kind}/${c.namespace}/${c.name}`;
+        const key = nameKey(c);
         if (this.byName.get(key) === uid) this.byName.delete(key);
         this.childRevision.delete(uid);
       }
@@ -253,6 +307,10 @@ export class OwnerCache {
       return at !== null && at >= deletionAt - SCALE_DOWN_WINDOW_MS && at <= deletionAt + LATE_EVIDENCE_MS;
     });
   }
+}
+
+function nameKey(c: { kind: string; namespace: string; name: string }): string {
+  return `${c.kind}/${c.namespace}/${c.name}`;
 }
 
 function within(at: number | null, deletionAt: number): boolean {

@@ -9,6 +9,7 @@ import { disruptionCause, containerViews, hasFinalStatus, isKubeletTermination, 
 import { OwnerCache, ownedByJob } from "./owners";
 import { describeIssue, endpointSliceSchema, eventSchema, podSchema, uidOnlySchema, workloadSchema, type Pod } from "./objects";
 import { maxTime, parseTime, podObjectTime } from "./time";
+import { TRACKER_CHECKPOINT_VERSION, finiteOrNull, parseCheckpoint, type EntryCheckpoint, type TrackerCheckpoint } from "./checkpoint";
 
 export interface TrackerOptions {
   cluster: string;
@@ -69,10 +70,11 @@ export class Tracker {
   private readonly maxPending: number;
 
   private readonly entries = new Map<string, Entry>();
-  private readonly due = new MinHeap<{ due: number; key: string }>((a, b) => a.due < b.due);
+  // Equal due times pop in key order, whatever the push history: a checkpoint need not keep the heap.
+  private readonly due = new MinHeap<{ due: number; key: string }>((a, b) => a.due < b.due || (a.due === b.due && a.key < b.key));
   private readonly finished = new Map<string, true>();
   private readonly pending = new Map<string, Pending>();
-  private readonly owners = new OwnerCache();
+  private owners = new OwnerCache();
   private clock = -Infinity;
   private lastPrune = -Infinity;
   private seq = 0;
@@ -164,6 +166,52 @@ export class Tracker {
     const out: TerminationRecord[] = [];
     for (const entry of [...this.entries.values()]) out.push(this.finalize(entry));
     return out;
+  }
+
+  /**
+   * Everything the tracker's future output depends on, as JSON-safe data (trackerCheckpointSchema).
+   * A snapshot: the tracker is not changed, and later changes to it do not reach the snapshot.
+   */
+  checkpoint(): TrackerCheckpoint {
+    // The heap is left out: its live items are exactly the entries' due times (stale ones are
+    // skipped when popped), and equal due times pop in key order, so a rebuilt heap pops the same.
+    return {
+      version: TRACKER_CHECKPOINT_VERSION,
+      cluster: this.cluster,
+      clock: finiteOrNull(this.clock),
+      lastPrune: finiteOrNull(this.lastPrune),
+      seq: this.seq,
+      counts: { ...this.counts },
+      entries: [...this.entries.values()].map(entryCheckpoint),
+      pending: [...this.pending].map(([uid, p]) => ({ uid, events: p.events.map((e) => ({ ...e })), unreadyAt: p.unreadyAt, touchedAt: p.touchedAt })),
+      owners: this.owners.checkpoint(),
+      finished: [...this.finished.keys()],
+    };
+  }
+
+  /**
+   * A tracker that continues from a checkpoint (as read back from storage: it is validated here).
+   * Throws CheckpointError for a malformed checkpoint, another version or another cluster.
+   */
+  static restore(cp: unknown, opts: TrackerOptions): Tracker {
+    const state = parseCheckpoint(cp, opts.cluster);
+    const t = new Tracker(opts);
+    t.clock = state.clock ?? -Infinity;
+    t.lastPrune = state.lastPrune ?? -Infinity;
+    t.seq = state.seq;
+    t.counts = { ...state.counts };
+    for (const e of state.entries) {
+      const entry = restoreEntry(e);
+      t.entries.set(entry.uid, entry);
+      if (entry.dueAt !== Infinity) t.due.push({ due: entry.dueAt, key: entry.uid });
+    }
+    for (const { uid, ...p } of state.pending) t.pending.set(uid, p);
+    t.owners = OwnerCache.restore(state.owners);
+    // Restored under smaller bounds than it was written with: the oldest go first, as they would have.
+    const finished = state.finished.slice(Math.max(0, state.finished.length - t.rememberFinished));
+    for (const uid of finished) t.finished.set(uid, true);
+    for (const uid of [...t.pending.keys()].slice(0, Math.max(0, t.pending.size - t.maxPending))) t.pending.delete(uid);
+    return t;
   }
 
   // ---- kinds -------------------------------------------------------------------------------
@@ -463,6 +511,36 @@ export class Tracker {
     this.counts.invalid++;
     return { records: [], problem };
   }
+}
+
+function entryCheckpoint(e: Entry): EntryCheckpoint {
+  return {
+    ...e,
+    // The pod is the parsed object; it is never mutated, only replaced, so it can be shared.
+    firstDeletion: e.firstDeletion === null ? null : { ...e.firstDeletion },
+    // Fields in the schema's order, so that a restored tracker's checkpoint is the same text.
+    owner: {
+      workload: { kind: e.owner.workload.kind, name: e.owner.workload.name },
+      revision: e.owner.revision,
+      behind: e.owner.behind,
+      scalers: [...e.owner.scalers],
+      scalingDownNow: e.owner.scalingDownNow,
+      ownerUnknown: e.owner.ownerUnknown,
+      revisionOf: e.owner.revisionOf && { uid: e.owner.revisionOf.uid, pod: e.owner.revisionOf.pod },
+    },
+    events: [...e.events.values()].map((x) => ({ ...x })),
+    notes: [...e.notes],
+    dueAt: finiteOrNull(e.dueAt),
+  };
+}
+
+function restoreEntry(e: EntryCheckpoint): Entry {
+  return {
+    ...e,
+    events: new Map(e.events.map((x) => [x.uid, x])),
+    notes: new Set(e.notes),
+    dueAt: e.dueAt ?? Infinity,
+  };
 }
 
 function addEvent(events: Map<string, StoredEvent>, e: StoredEvent): void {

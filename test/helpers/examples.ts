@@ -1,11 +1,28 @@
 // The contract's examples (../shared/examples) are compared key by key: every key an example has
 // must match exactly; keys the record has beyond them must be documented additions (contract:
 // add fields, never change existing ones).
+import fs from "node:fs";
 import path from "node:path";
 import { expect } from "vitest";
+import type { Fact } from "../../lib/tracker/fact.ts";
 import { sharedDocsDir } from "./shared-docs.ts";
 
 export const examplesDir = (): string => path.join(sharedDocsDir(), "examples");
+
+/** The example captures' file names (`NAME.ndjson`). */
+export const exampleCaptures = (): string[] => fs.readdirSync(examplesDir()).filter((f) => f.endsWith(".ndjson")).sort();
+
+/** An example capture as the facts the tracker takes (`at` as epoch ms, null when absent). */
+export function readExampleFacts(file: string): Fact[] {
+  return fs
+    .readFileSync(path.join(examplesDir(), file), "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => {
+      const e = JSON.parse(l) as { at?: string; type: Fact["type"]; object: unknown };
+      return { at: e.at ? Date.parse(e.at) : null, type: e.type, object: e.object };
+    });
+}
 
 /** Top-level keys the record carries beyond contract section 3's example files. Additions never go
  * inside the contract's own objects (preStop, containers), which stay exactly as the examples print. */

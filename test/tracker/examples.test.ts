@@ -3,23 +3,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Fact } from "../../lib/tracker/fact";
-import { RECORD_ADDITIONS, examplesDir, projectRecords } from "../helpers/examples";
+import { RECORD_ADDITIONS, exampleCaptures, examplesDir, projectRecords, readExampleFacts } from "../helpers/examples";
 import { run } from "./kube";
 
 const dir = examplesDir();
-const captures = fs.readdirSync(dir).filter((f) => f.endsWith(".ndjson"));
-
-function read(file: string): Fact[] {
-  return fs
-    .readFileSync(path.join(dir, file), "utf8")
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => {
-      const e = JSON.parse(l) as { at?: string; type: Fact["type"]; object: unknown };
-      return { at: e.at ? Date.parse(e.at) : null, type: e.type, object: e.object };
-    });
-}
+const captures = exampleCaptures();
 
 describe("contract examples", () => {
   it("are present", () => expect(captures.length).toBeGreaterThanOrEqual(5));
@@ -30,7 +18,7 @@ describe("contract examples", () => {
       .split("\n")
       .filter((l) => l.trim() !== "")
       .map((l) => JSON.parse(l) as unknown);
-    const { records, problems } = run(read(file));
+    const { records, problems } = run(readExampleFacts(file));
     expect(problems).toEqual([]);
     expect(records).toHaveLength(want.length);
     const { value, extra } = projectRecords(want, records);
