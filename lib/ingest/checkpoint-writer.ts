@@ -53,8 +53,7 @@ export interface CheckpointWriterStats {
   commits: number;
   committedRecords: number;
   failures: number;
-  /** Bytes of the last committed state (JSON) and how long its commit took. */
-  lastStateBytes: number;
+  /** How long the last commit took. */
   lastCommitMs: number;
 }
 
@@ -68,7 +67,7 @@ export class CheckpointWriter implements RecordSink {
   private attempt = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private idleWaiters: (() => void)[] = [];
-  private readonly counts = { commits: 0, committedRecords: 0, failures: 0, lastStateBytes: 0, lastCommitMs: 0 };
+  private readonly counts = { commits: 0, committedRecords: 0, failures: 0, lastCommitMs: 0 };
   private readonly maxBuffer: number;
   private readonly backoff: BackoffOptions;
   private readonly log: Logger;
@@ -196,7 +195,6 @@ export class CheckpointWriter implements RecordSink {
     this.counts.commits++;
     this.counts.committedRecords += records.length;
     this.counts.lastCommitMs = performance.now() - started;
-    this.counts.lastStateBytes = JSON.stringify(marker.state.tracker).length;
     if (this.state === "stopped") return;
     // Committed items are the head of the buffer: send() and mark() only append.
     this.items.splice(0, upto + 1);
