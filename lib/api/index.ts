@@ -14,3 +14,4 @@ export {
 } from "./params.ts";
 export { CSV_COLUMNS, csvField, csvHeader, csvLine, csvStream } from "./csv.ts";
 export { json, notFound } from "./responses.ts";
+export { gapItem, parseGapsQuery, type GapItem } from "./gaps.ts";

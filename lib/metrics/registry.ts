@@ -32,6 +32,8 @@ export interface Metrics {
   readonly leader: Gauge;
   /** Wall time (s) of the last watch event or bookmark; 0 on a replica that does not lead. */
   readonly lastWatchEvent: Gauge;
+  /** Seconds of coverage gaps stored (spans not watched; each gap counted once, when first stored). */
+  readonly coverageGapSeconds: Counter<"cluster" | "resource" | "reason">;
 
   // Per workload (contract §6): counted when this process first stores a termination.
   readonly terminations: Counter<TerminationLabel>;
@@ -123,6 +125,12 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
     lastWatchEvent: new Gauge({
       name: "drainwatch_last_watch_event_timestamp_seconds",
       help: "Unix time of the last watch event or bookmark received; 0 on a replica that does not lead.",
+      registers,
+    }),
+    coverageGapSeconds: new Counter({
+      name: "drainwatch_coverage_gap_seconds_total",
+      help: "Seconds in which drainwatch could not watch a resource (coverage gaps stored), by reason.",
+      labelNames: ["cluster", "resource", "reason"],
       registers,
     }),
     terminations: new Counter({

@@ -23,3 +23,4 @@ export type { Store, StoreKind, OpenStoreOptions } from "./types";
 export { markTrafficPending, clearTrafficPending, findTrafficPending } from "./traffic-pending";
 export type { TrafficPendingMark, PendingTraffic } from "./traffic-pending";
 export { publishInFlight, withdrawInFlight, inFlightOf, STALE_AFTER_MS } from "./in-flight";
+export { recordGap } from "./gaps";

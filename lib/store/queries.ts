@@ -37,3 +37,5 @@ export type { Recommendation, Severity, Evidence, EvidenceFact, ExamplePod, Chan
 export { getStore, openStoreKind, storeUnavailableReason } from "./db.ts";
 export { findTerminationsInFlight } from "./in-flight.ts";
 export type { InFlight, InFlightContainer } from "./inflight-types.ts";
+export { findGaps, gapSeconds, GAP_REASONS, GAPS_LIMIT } from "./gaps.ts";
+export type { CoverageGap, GapReason, GapQuery, GapPage, StoredGap } from "./gaps.ts";
