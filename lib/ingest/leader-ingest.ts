@@ -64,8 +64,8 @@ export interface CheckpointingOptions {
 
 export interface LeaderIngestOptions extends Omit<LiveIngestOptions, "source" | "sink" | "tracker" | "checkpoint"> {
   kubeConfig: NonNullable<LiveIngestOptions["kubeConfig"]>;
-  /** Without checkpointing: the sink of each term. With it: unused (the checkpoint writer is the sink). */
-  sink: SinkFactory;
+  /** Without checkpointing: the sink of each term (required then). With it: the checkpoint writer is the sink. */
+  sink?: SinkFactory;
   checkpointing?: CheckpointingOptions;
   lease?: Omit<LeaderElectionOptions, "kubeConfig" | "onStartedLeading" | "onStoppedLeading" | "metrics" | "log">;
 }
@@ -143,6 +143,7 @@ class Term {
   start(): void {
     const cp = this.opts.checkpointing;
     if (!cp) {
+      if (!this.opts.sink) throw new Error("startLeaderIngest: a sink or checkpointing is required");
       this.ingest = startLiveIngest({ ...this.opts, metrics: this.metrics, sink: this.opts.sink({ metrics: this.metrics, log: this.opts.log ?? rootLog }) });
       return;
     }

@@ -15,6 +15,8 @@ export { primeStore } from "./db";
 export { migrate, MIGRATION_LOCK_KEY } from "./migrate";
 export type { MigrateOptions } from "./migrate";
 export { recordTerminations, WRITE_BATCH_SIZE } from "./write";
+export { claimCheckpoint, commitCheckpoint, newestRecordTime, SupersededError } from "./checkpoint";
+export type { CheckpointState, Claim, LoadedCheckpoint, Positions } from "./checkpoint";
 export type { RecordResult } from "./write";
 export * from "./queries";
 export { deleteTerminationsBefore, RETENTION_BATCH_SIZE } from "./retention";

@@ -9,7 +9,8 @@ import { log } from "../../log.ts";
 import { getMetrics } from "../../metrics/registry.ts";
 import { observeNewTerminations, observeTraffic } from "../../metrics/terminations.ts";
 import type { Metrics } from "../../metrics/registry.ts";
-import { clearTrafficPending, findTrafficPending, getStore, markTrafficPending, recordTerminations } from "../../store/index.ts";
+import { claimCheckpoint, clearTrafficPending, commitCheckpoint, findTrafficPending, getStore, markTrafficPending, newestRecordTime } from "../../store/index.ts";
+import type { CheckpointStore } from "../../ingest/leader-ingest.ts";
 import type { Enricher } from "../../ingest/enrich.ts";
 import type { TerminationRecord } from "../../tracker/record.ts";
 import type { Tracker } from "../../tracker/tracker.ts";
@@ -35,24 +36,44 @@ export function ingestService(settings: Settings, target: () => IngestTarget): I
     isLeader: () => ingest?.isLeader() ?? false,
     tracker: () => ingest?.current()?.tracker ?? null,
     async start() {
-      const [{ startLeaderIngest }, { StoreSink }] = await Promise.all([import("../../ingest/leader-ingest.ts"), import("../../ingest/store-sink.ts")]);
+      const [{ startLeaderIngest }, { noteGap }] = await Promise.all([import("../../ingest/leader-ingest.ts"), import("../../ingest/coverage-gaps.ts")]);
       const { kubeConfig, cluster, clock } = target();
       const leaseMs = settings.leader.DRAINWATCH_LEASE_DURATION_SECONDS * 1000;
       const metrics = getMetrics();
-      // getStore() answers "unavailable" until the store service has opened the database: the
-      // sink keeps the records and retries, so nothing that happens meanwhile is lost.
-      const write = async (records: TerminationRecord[]): Promise<void> => {
-        const { inserted } = await recordTerminations(await getStore(), records);
-        observeNewTerminations(metrics, inserted);
-        log.debug({ count: records.length, podUids: records.map((r) => r.podUid) }, "records written");
+      // getStore() answers "unavailable" until the store service has opened the database: a term
+      // retries its claim, the writer its commits, so nothing that happens meanwhile is lost.
+      const checkpoints: CheckpointStore = {
+        claim: async (c) => claimCheckpoint(c, await getStore()),
+        commit: async (c, epoch, state, records) => {
+          const { inserted } = await commitCheckpoint(c, epoch, state, records, await getStore());
+          // Only rows new to the database are counted: a replay after a resume counts nothing twice.
+          observeNewTerminations(metrics, inserted);
+          for (const r of inserted) metrics.terminationsRecorded.inc({ cause: r.cause, outcome: r.outcome });
+          log.debug({ count: records.length }, "checkpoint committed");
+        },
+        newestRecordTime: async (c) => newestRecordTime(c, await getStore()),
+        ping: async () => {
+          try {
+            return await (await getStore()).ping();
+          } catch {
+            return false;
+          }
+        },
       };
       ingest = startLeaderIngest({
         kubeConfig,
         cluster,
         metrics,
         ...(await trafficJoining(settings, cluster, metrics)),
-        // The watch never waits for the database: overflow is dropped and counted.
-        sink: ({ metrics: m, log: l }) => new StoreSink({ write, overflow: "drop", metrics: m, log: l }),
+        // Records and the checkpoint commit together; the watch never waits for the database
+        // (a full buffer rewinds to the last committed checkpoint: lib/ingest/checkpoint-writer.ts).
+        checkpointing: {
+          store: checkpoints,
+          intervalMs: settings.ingest.DRAINWATCH_CHECKPOINT_SECONDS * 1000,
+          onGap: async (gap) => {
+            await noteGap(gap, { metrics, store: await getStore() });
+          },
+        },
         settleMs: settings.ingest.DRAINWATCH_SETTLE_SECONDS * 1000,
         namespaces: settings.ingest.DRAINWATCH_NAMESPACES,
         informers: {
