@@ -123,8 +123,22 @@ export function startLeaderIngest(opts: LeaderIngestOptions): LeaderIngest {
   };
 }
 
+export interface IngestTerm {
+  /** The running ingest (null while claiming, rewinding, or after stop). */
+  current(): LiveIngest | null;
+  /** Budget 0: at once, nothing more written (leadership lost); else the final checkpoint within it. */
+  stop(budgetMs: number): Promise<void>;
+}
+
+/** One term of leadership as the Lease runs it (exported so that tests can run terms without one). */
+export function startIngestTerm(opts: Omit<LeaderIngestOptions, "lease">, metrics: Metrics = opts.metrics ?? getMetrics()): IngestTerm {
+  const term = new Term(opts, metrics, (opts.log ?? rootLog).child({ component: "leader-ingest" }));
+  term.start();
+  return term;
+}
+
 /** One term of leadership: ingest from the last checkpoint, again after each rewind. */
-class Term {
+class Term implements IngestTerm {
   private ingest: LiveIngest | null = null;
   private stopped = false;
   private running: Promise<void> | null = null;

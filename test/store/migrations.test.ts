@@ -67,6 +67,8 @@ describe("migrate() on Postgres", () => {
       expect(tables.map((t) => t.table_name)).toEqual([
         "_prisma_migrations",
         "clusters",
+        "coverage_gaps",
+        "ingest_checkpoints",
         "revisions",
         "termination_containers",
         "termination_events",
