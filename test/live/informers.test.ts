@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { createMetrics, type Metrics } from "../../lib/metrics/registry.ts";
-import { startInformers, type LiveSource } from "../../lib/sources/live/informers.ts";
+import { startInformers, type LiveSource, type StreamGap } from "../../lib/sources/live/informers.ts";
 import { WATCHED_RESOURCES } from "../../lib/sources/live/resources.ts";
 import type { FactItem } from "../../lib/sources/item.ts";
 import { Tracker } from "../../lib/tracker/tracker.ts";
@@ -119,7 +119,8 @@ describe("live informers", () => {
     seed(api, 3);
     const tracker = new Tracker({ cluster: "test", settleMs: 0 });
     const records: TerminationRecord[] = [];
-    const s = start({ resources: podsOnly });
+    const gaps: StreamGap[] = [];
+    const s = start({ resources: podsOnly, onGap: (g) => gaps.push(g) });
     expect(await s.waitForSync(5000)).toBe(true);
     await until(() => api.openWatches("pods") === 1, 3000, "watch");
 
@@ -134,6 +135,12 @@ describe("live informers", () => {
     expect(await counter("drainwatch_informer_restarts_total", { resource: "pods" })).toBe(0);
     const stale = podFacts("web-abc-1").find((f) => f.fact.type === "DELETED")!;
     expect((stale.fact.object as { metadata: Record<string, unknown> }).metadata.deletionTimestamp).toBeUndefined();
+    // The running watch fell past the history: the time from its last event to the relist is a gap.
+    const lastSeen = Math.max(...facts.filter((f) => f.resume && f.fact.type !== "BOOKMARK").map((f) => f.fact.at ?? 0));
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]).toMatchObject({ stream: "pods", resource: "pods", reason: "watch-expired" });
+    expect(gaps[0]!.from).toBeGreaterThanOrEqual(lastSeen);
+    expect(gaps[0]!.to).toBeGreaterThanOrEqual(gaps[0]!.from);
 
     // Events after the relist still arrive.
     terminateCleanly(api, 2);
