@@ -167,7 +167,7 @@ describe("list/watch loop against the sandbox", () => {
       ...(await get("/apis/apps/v1/deployments")).map((o) => ({ apiVersion: "apps/v1", kind: "Deployment", ...o })),
       ...(await get("/apis/apps/v1/replicasets")).map((o) => ({ apiVersion: "apps/v1", kind: "ReplicaSet", ...o })),
     ];
-    const listed = (await get("/api/v1/pods")).map((o) => ({ apiVersion: "v1", kind: "Pod", ...o }));
+    const listed: Record<string, unknown>[] = (await get("/api/v1/pods")).map((o) => ({ apiVersion: "v1", kind: "Pod", ...o }));
     expect(listed.length).toBe(6);
     const index = new ObjectIndex("v1", "Pod");
     for (const p of listed) {

@@ -9,6 +9,7 @@ import { getMetrics, type Metrics } from "../../metrics/registry.ts";
 import type { FactItem } from "../item.ts";
 import { DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.ts";
 import { AsyncQueue } from "./queue.ts";
+import { ReplayOrder } from "./replay-order.ts";
 import { ResourceWatch, streamKey, type StreamGap, type StreamPosition } from "./resource-watch.ts";
 import { WATCHED_RESOURCES, type WatchedResource } from "./resources.ts";
 
@@ -39,6 +40,8 @@ export interface InformerOptions {
   initialGap?: { from: number; reason: "no-checkpoint" | "checkpoint-unreadable" };
   /** A stream's unseen time, reported once its (re)list completed. */
   onGap?: (gap: StreamGap) => void;
+  /** Resuming: backlogs are held and merged in resourceVersion order until quiet this long (default 300 ms; max 5 s). */
+  replayQuietMs?: number;
   metrics?: Metrics;
   log?: Logger;
 }
@@ -77,6 +80,9 @@ export function startInformers(opts: InformerOptions): LiveSource {
     syncWaiters.clear();
   };
   const maxQueued = opts.maxQueued ?? 2000;
+  // A resume replays several streams' backlogs at once: merge them in resourceVersion order.
+  const resuming = Object.keys(opts.start ?? {}).length > 0;
+  const order = resuming ? new ReplayOrder({ quietMs: opts.replayQuietMs ?? 300, maxHoldMs: 5000, push: (item) => queue.push(item) }) : null;
 
   for (const resource of opts.resources ?? WATCHED_RESOURCES) {
     for (const namespace of namespaces) {
@@ -94,7 +100,7 @@ export function startInformers(opts: InformerOptions): LiveSource {
           pageSize: opts.pageSize ?? 500,
           metrics,
           log: log.child({ resource: resource.resource, namespace: namespace ?? "*" }),
-          emit: (item) => queue.push(item),
+          emit: order ? (item) => order.push(item) : (item) => queue.push(item),
           room: () => queue.whenBelow(maxQueued),
           onSynced,
           ...(start ? { start } : {}),
@@ -147,6 +153,7 @@ export function startInformers(opts: InformerOptions): LiveSource {
       stopping ??= (async () => {
         clearInterval(watchdog);
         await Promise.all(informers.map((i) => i.stop()));
+        order?.release();
         queue.close();
         log.info("informers stopped");
       })();
