@@ -49,7 +49,8 @@ export function ingestService(settings: Settings, target: () => IngestTarget): I
           // Only rows new to the database are counted: a replay after a resume counts nothing twice.
           observeNewTerminations(metrics, inserted);
           for (const r of inserted) metrics.terminationsRecorded.inc({ cause: r.cause, outcome: r.outcome });
-          log.debug({ count: records.length }, "checkpoint committed");
+          // The e2e tests read which process wrote which pod from this line.
+          if (records.length > 0) log.debug({ count: records.length, epoch: epoch.toString(), podUids: records.map((r) => r.podUid) }, "records written");
         },
         newestRecordTime: async (c) => newestRecordTime(c, await getStore()),
         ping: async () => {
