@@ -5,11 +5,12 @@
 // relist finds the object gone, so that a stale DELETE is recorded exactly as it was when
 // client-node's ListWatch synthesized it from its full cached object (contract §3,
 // `relist-stale-delete`; the tracker parses objects with zod and drops every other field).
-//   - pods: metadata without annotations and with only the three labels the tracker reads, the
-//     spec's containers (shared between pods with the same spec: a ReplicaSet's pods have one),
-//     status without conditions other than DisruptionTarget (the only one the tracker reads when
-//     the observation time is known, which it always is live). The rest is one JSON string: a
-//     string costs a byte per character, an object graph several times that.
+//   - pods: what a ReplicaSet's pods have in common is kept once and shared (namespace, owner
+//     references, the three labels the tracker reads, restart policy, grace, containers); per pod
+//     only name, times, node and status (without conditions other than DisruptionTarget, the only
+//     one the tracker reads when the observation time is known, which it always is live), as one
+//     JSON string: a string costs a byte per character, an object graph several times that. The
+//     uid is the index key. About 500 bytes per running pod.
 //   - workloads (ReplicaSets, Deployments, StatefulSets, DaemonSets, Jobs): few, kept as the
 //     fields the owner cache reads.
 //   - Events, EndpointSlices: the tracker ignores their DELETEs, so no tombstone: only the version.
@@ -40,7 +41,7 @@ const POD_LABELS = ["controller-revision-hash", "pod-template-generation", "pod-
 
 interface Entry {
   rv: string;
-  /** Pods: the shared spec part; workloads: null. */
+  /** Pods: the part shared with the pod's siblings (interned); other kinds: null. */
   spec: Json | null;
   /** The rest of the tombstone as JSON; null when the kind keeps none. */
   rest: string | null;
@@ -103,7 +104,7 @@ export class ObjectIndex {
     const out: unknown[] = [];
     for (const [uid, e] of this.entries) {
       if (listed.has(uid)) continue;
-      const stone = this.tombstoneOf(e);
+      const stone = this.tombstoneOf(uid, e);
       if (stone !== null) out.push(stone);
       this.forget(uid);
     }
@@ -111,11 +112,14 @@ export class ObjectIndex {
   }
 
   /** The tombstone object of an entry (apiVersion and kind first, as the API orders them). */
-  private tombstoneOf(e: Entry): unknown {
+  private tombstoneOf(uid: string, e: Entry): unknown {
     if (e.rest === null) return null;
     const rest = JSON.parse(e.rest) as Json;
-    if (this.tombstones === "pod") return { apiVersion: this.apiVersion, kind: this.kind, metadata: rest.metadata, spec: { ...(rest.spec as Json | undefined), ...e.spec }, status: rest.status };
-    return { apiVersion: this.apiVersion, kind: this.kind, ...rest };
+    if (this.tombstones !== "pod" || !e.spec) return { apiVersion: this.apiVersion, kind: this.kind, ...rest };
+    const shared = e.spec;
+    const metadata: Json = { uid, ...(rest.m as Json), namespace: shared.namespace, ownerReferences: shared.ownerReferences, labels: shared.labels };
+    const spec: Json = { ...(shared.spec as Json | undefined), nodeName: rest.n };
+    return { apiVersion: this.apiVersion, kind: this.kind, metadata, spec, status: rest.s };
   }
 
   private tombstoneParts(object: unknown, previousSpec: Json | null): { spec: Json | null; rest: string } {
@@ -128,13 +132,13 @@ export class ObjectIndex {
       };
     }
     const m = isObj(o.metadata) ? o.metadata : {};
-    const meta = pick(m, ["uid", "name", "namespace", "ownerReferences", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"]) ?? {};
-    if (isObj(m.labels)) {
-      const labels = pick(m.labels, POD_LABELS);
-      if (labels && Object.keys(labels).length > 0) meta.labels = labels;
-    }
     const s = isObj(o.spec) ? o.spec : {};
-    const shared = pick(s, ["containers", "initContainers"]) ?? {};
+    const shared: Json = {
+      namespace: m.namespace,
+      ownerReferences: Array.isArray(m.ownerReferences) ? m.ownerReferences.map((r) => pick(r, ["kind", "name", "uid", "controller"]) ?? r) : undefined,
+      labels: isObj(m.labels) ? pick(m.labels, POD_LABELS) : undefined,
+      spec: pick(s, ["restartPolicy", "terminationGracePeriodSeconds", "containers", "initContainers"]),
+    };
     const spec = this.intern(shared, previousSpec);
     const st = isObj(o.status) ? o.status : null;
     let status: Json | undefined;
@@ -147,7 +151,8 @@ export class ObjectIndex {
         if (Array.isArray(list)) status[key] = list.map((c) => pick(c, ["name", "state"]) ?? c);
       }
     }
-    return { spec, rest: JSON.stringify({ metadata: meta, spec: pick(s, ["nodeName", "restartPolicy", "terminationGracePeriodSeconds"]), status }) };
+    const own = pick(m, ["name", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"]) ?? {};
+    return { spec, rest: JSON.stringify({ m: own, n: s.nodeName, s: status }) };
   }
 
   private intern(shared: Json, previous: Json | null): Json {
