@@ -454,6 +454,28 @@ async function main(): Promise<void> {
   const idle = (await idleChildProc.next("synced", 30_000)) as Extract<Msg, { type: "synced" }>;
   try {
     live = await phase("ingest", sb, seconds, rate, deletes);
+    const s = live.summary;
+    note(
+      `live figures: ${JSON.stringify({
+        pods,
+        syncMs: Math.round(live.synced.syncMs),
+        idleRssMiB: Math.round(idle.rssMiB),
+        syncedRssMiB: Math.round(live.synced.rssMiB),
+        syncedRssAfterGcMiB: Math.round(live.synced.rssAfterGcMiB),
+        heapUsedMiB: Math.round(live.synced.heapMiB),
+        endRssAfterGcMiB: Math.round(s.rssAfterGcMiB),
+        maxRssMiB: Math.round(s.maxRssMiB),
+        podEventsPerSec: Math.round(live.seconds.reduce((n, x) => n + x.podEvents, 0) / Math.max(1, live.seconds.length)),
+        lagP50: s.lag?.p50,
+        lagP99: s.lag?.p99,
+        lagMedianPerSecondP99: windowLag(live.seconds)?.p99,
+        records: s.records,
+        deletes: live.deletes,
+        checkpoint: s.checkpoint,
+      })}`,
+    );
+    // BENCH_LIVE_REF_SECONDS=0: no reference run (at 100,000 pods it needs more than the heap cap).
+    if (refSeconds <= 0) return;
     raw = await phase("raw", sb, refSeconds, rate, deletes);
   } finally {
     await sb.close();
