@@ -138,9 +138,9 @@ describe("serve resumes from the checkpoint", () => {
     await sleep(3_000);
 
     const [gap] = await sql<{ reason: string; cluster: string; from_at: Date; to_at: Date }>(dbUrl, "SELECT reason, cluster, from_at, to_at FROM coverage_gaps WHERE resource = 'pods'");
-    expect(gap).toMatchObject({ reason: "history-expired", cluster: "sandbox" });
+    expect(gap).toMatchObject({ reason: "history-expired", cluster: "default" }); // DRAINWATCH_CLUSTER unset
     expect(gap!.to_at.getTime()).toBeGreaterThan(gap!.from_at.getTime());
-    const api = await get(`${second.base}/api/v1/gaps?cluster=sandbox`);
+    const api = await get(`${second.base}/api/v1/gaps?cluster=default`);
     expect(api.status).toBe(200);
     expect(api.text).toContain("history-expired");
 
