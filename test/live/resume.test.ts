@@ -15,9 +15,10 @@ import { startIngestTerm, type CheckpointStore, type CoverageGap, type IngestTer
 import { createMetrics } from "../../lib/metrics/registry.ts";
 import { startSandbox, type Sandbox } from "../../lib/sandbox/index.ts";
 import { claimCheckpoint, commitCheckpoint, newestRecordTime } from "../../lib/store/checkpoint.ts";
-import { findTerminations, type Store } from "../../lib/store/index.ts";
+import { findTerminations, recordTerminations, type Store } from "../../lib/store/index.ts";
 import type { TerminationRecord } from "../../lib/tracker/record.ts";
 import { migratedStore, sql } from "../helpers/db.ts";
+import { cleanRecord } from "../store/fixtures.ts";
 import { kubeConfigOf, until } from "./fixtures.ts";
 
 const EVERY_OUTCOME = fileURLToPath(new URL("../../sandbox/scenarios/every-outcome.yaml", import.meta.url));
@@ -54,6 +55,9 @@ function checkpointStore(store: Store): CheckpointStore {
     ping: () => store.ping(),
   };
 }
+
+/** A stored record of the sandbox cluster, as an earlier drainwatch without checkpoints left it. */
+const fixtureRecord = (over: Partial<TerminationRecord>): TerminationRecord => ({ ...cleanRecord(), cluster: "sandbox", podUid: "earlier-pod", exitedAt: null, killingAt: null, endpointsUnreadyAt: null, ...over });
 
 function comparable(x: { pod: string; cause: string; outcome: string; gracePeriodSeconds: number | null; containers: readonly { name: string; exitCode: number | null }[] }): object {
   return {
@@ -170,4 +174,27 @@ describe("resume from the checkpoint", () => {
     expect(rows.filter((r) => !truth.has(r.podUid)).map((r) => r.pod)).toEqual([]);
     expect(new Set(rows.map((r) => r.podUid)).size).toBe(rows.length);
   }, 60_000);
+
+  it("no checkpoint but stored records: every stream lists, and the time since the newest record is a no-checkpoint gap", async () => {
+    const { store, gaps, term } = await setup();
+    const newest = "2026-11-30T08:00:05.000Z";
+    await recordTerminations(store, [fixtureRecord({ deleteRequestedAt: "2026-11-30T08:00:00.000Z", deletedAt: newest })]);
+    const t = term();
+    await until(() => gaps.length === 8, 15_000, "a gap per watched resource");
+    await t.stop(0);
+    expect(new Set(gaps.map((g) => g.reason))).toEqual(new Set(["no-checkpoint"]));
+    expect(new Set(gaps.map((g) => g.from.toISOString()))).toEqual(new Set([newest]));
+    expect(gaps.every((g) => g.to.getTime() > g.from.getTime() && g.cluster === "sandbox")).toBe(true);
+  }, 30_000);
+
+  it("an unreadable checkpoint: a fresh tracker lists every stream, and a checkpoint-unreadable gap is reported from when it was written", async () => {
+    const { store, url, gaps, term } = await setup();
+    await claimCheckpoint("sandbox", store);
+    await sql(url, `UPDATE ingest_checkpoints SET tracker = '{"version": 99}'::jsonb, positions = '{"pods": {"resourceVersion": "1", "observedAt": 0}}'::jsonb, written_at = now() - interval '1 minute'`);
+    const t = term();
+    await until(() => gaps.length === 8, 15_000, "a gap per watched resource");
+    await t.stop(0);
+    expect(new Set(gaps.map((g) => g.reason))).toEqual(new Set(["checkpoint-unreadable"]));
+    expect(gaps.every((g) => Date.now() - g.from.getTime() > 50_000)).toBe(true);
+  }, 30_000);
 });
