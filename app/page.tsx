@@ -2,16 +2,18 @@
 // workload with terminations, worst first (failed shutdowns, then count). All state is in the URL.
 import { metricsSourceInfo } from "../lib/source-info.ts";
 import { load } from "../lib/errors.ts";
-import { countTerminations, type WorkloadSummary } from "../lib/store/queries.ts";
+import { countQuarantinedRecords, countTerminations, type WorkloadCounts } from "../lib/store/queries.ts";
 import { count } from "./_ui/format.ts";
 import { failedCount } from "./_ui/outcome.tsx";
-import { href, type Search } from "./_ui/params.ts";
+import { GapBanner } from "./_ui/gap-banner.tsx";
+import { href, one, type Search } from "./_ui/params.ts";
 import { Empty, LoadError, NothingRecorded, PageHead, Tiles, type TileProps } from "./_ui/parts.tsx";
+import { QuarantineNotice } from "./_ui/quarantine-notice.tsx";
 import { WorkloadsTable } from "./_ui/workloads-table.tsx";
 import { loadWorkloadsView, WorkloadFilters } from "./_ui/workloads-view.tsx";
 
-function tiles(items: WorkloadSummary[], metricsConfigured: boolean, range: string): TileProps[] {
-  const sum = (f: (w: WorkloadSummary) => number) => items.reduce((s, w) => s + f(w), 0);
+function tiles(items: WorkloadCounts[], metricsConfigured: boolean, range: string): TileProps[] {
+  const sum = (f: (w: WorkloadCounts) => number) => items.reduce((s, w) => s + f(w), 0);
   const terminations = sum((w) => w.terminations);
   const sigkill = sum((w) => w.outcomes.sigkill);
   const oom = sum((w) => w.outcomes.oom);
@@ -64,6 +66,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
   // An empty range on an empty store is a different answer: nothing was ever recorded.
   const everything = view.summaries.ok && view.summaries.value.length === 0 ? await load(countTerminations()) : null;
   const filtered = Object.keys(search).some((k) => !["since", "until", "sort", "dir"].includes(k));
+  const quarantined = await load(countQuarantinedRecords({ cluster: one(search, "cluster"), namespace: one(search, "namespace"), since: view.range.since, until: view.range.until }));
   return (
     <>
       <PageHead title="Overview">
@@ -72,12 +75,14 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           {filtered ? " · filtered" : ""}
         </span>
       </PageHead>
+      <GapBanner since={view.range.since} until={view.range.until} cluster={view.filter.cluster} />
       <WorkloadFilters view={view} path="/" search={search} />
       {!view.summaries.ok ? (
         <LoadError error={view.summaries.error} resetHref="/" />
       ) : (
         <>
           <Tiles tiles={tiles(view.summaries.value, metricsConfigured, view.range.label)} />
+          <QuarantineNotice quarantined={quarantined} search={search} />
           {everything?.ok && everything.value === 0 ? (
             <NothingRecorded />
           ) : view.summaries.value.length === 0 ? (

@@ -26,7 +26,8 @@ export function SourceLine() {
       : source.kind === "kubernetes"
         ? `cluster ${source.server}`
         : "read-only (no ingest here)";
-  const traffic = metrics.kind === "prometheus" ? `metrics: Prometheus (${metrics.source})` : "no metrics source";
+  const traffic =
+    metrics.kind === "none" ? "no metrics source" : metrics.sandbox ? "sandbox metrics (simulated clients)" : `metrics: Prometheus (${metrics.source})`;
   const kind = openStoreKind();
   const store = kind === "pglite" ? "embedded database" : kind === "postgres" ? "PostgreSQL" : "store not open";
   const line = `${data} · ${store} · ${traffic}`;

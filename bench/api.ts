@@ -1,7 +1,9 @@
 // Benchmark: the data behind the UI and the JSON API at scale. 1,000,000 terminations over 2,000
 // workloads in 3 clusters (30 days, skewed: a few hot workloads), loaded with COPY (psql \copy
 // FROM STDIN, rows generated here and streamed), then p95 over repeated calls of:
-//   - findWorkloadSummaries (the overview), 7 and 30 days, and findWorkloadTrends (its sparklines);
+//   - the overview's reads (findWorkloadCounts, then a page of findWorkloadSummaries and
+//     findWorkloadTrends), 7 and 30 days; findWorkloadSummaries of every workload (the API), 7 and 30 days;
+//     findWorkloadTrends (sparklines);
 //   - getWorkload + getWorkloadCharts (the workload page), for the hottest and a median workload;
 //   - findTerminations limit 100: the first page, filtered pages, and a deep cursor page;
 // and prints EXPLAIN (ANALYZE, BUFFERS) of each statement of those calls (captured as they run).
@@ -19,6 +21,7 @@ import { once } from "node:events";
 import pg from "pg";
 import {
   findTerminations,
+  findWorkloadCounts,
   findWorkloadSummaries,
   findWorkloadTrends,
   getWorkload,
@@ -284,6 +287,8 @@ function capturing(store: Store): { store: Store; take(): Captured[] } {
   };
 }
 
+const failed = (w: { outcomes: { sigkill: number; oom: number; error: number } }) => w.outcomes.sigkill + w.outcomes.oom + w.outcomes.error;
+
 const quantile = (xs: number[], p: number) => {
   const v = [...xs].sort((a, b) => a - b);
   const h = p * (v.length - 1);
@@ -373,8 +378,20 @@ async function main(): Promise<void> {
       results.push(r);
       log(`  ${name.padEnd(58)} p50 ${r.p50.toFixed(1).padStart(7)} ms  p95 ${r.p95.toFixed(1).padStart(7)} ms  (target ${target} ms)`);
     };
-    await run("overview: findWorkloadSummaries, 7 days", 300, () => findWorkloadSummaries(days(7), store));
-    await run("overview: findWorkloadSummaries, 30 days", 300, () => findWorkloadSummaries(days(30), store));
+    // What the overview reads (app/_ui/workloads-view.tsx): counts of every workload, then the shown
+    // page's summaries (in two halves) and sparklines at once.
+    const overview = async (range: { since: Date; until: Date }) => {
+      const counts = await findWorkloadCounts(range, store);
+      const page = [...counts].sort((a, b) => failed(b) - failed(a) || b.terminations - a.terminations).slice(0, 50);
+      await Promise.all([
+        ...[0, 1].map((h) => findWorkloadSummaries({ ...range, workloads: page.filter((_, i) => i % 2 === h) }, store)),
+        findWorkloadTrends({ ...range, workloads: page }, 24, store),
+      ]);
+    };
+    await run("overview: counts + page of 50 (summaries, trends), 7 days", 300, () => overview(days(7)));
+    await run("overview: counts + page of 50 (summaries, trends), 30 days", 300, () => overview(days(30)));
+    await run("API workloads: findWorkloadSummaries, 7 days", 300, () => findWorkloadSummaries(days(7), store));
+    await run("API workloads: findWorkloadSummaries, 30 days", 300, () => findWorkloadSummaries(days(30), store));
     await run("overview: findWorkloadTrends, 7 days, 28 buckets", 300, () => findWorkloadTrends(days(7), 28, store));
     await run("overview: summaries + trends, 7 days, one cluster", 300, () => Promise.all([findWorkloadSummaries({ ...days(7), cluster: "prod-eu" }, store), findWorkloadTrends({ ...days(7), cluster: "prod-eu" }, 28, store)]));
     await run(`workload page, hottest (${counts.get(byCount[0]![0])} terminations), all time`, 300, () => Promise.all([getWorkload(hot, {}, store), getWorkloadCharts(hot, {}, store)]));

@@ -224,9 +224,9 @@ async function main(): Promise<void> {
           await fresh.close();
         }
         const fkOrder = ["clusters", "workloads", "revisions", "terminations", "termination_containers", "termination_events"];
-        // workload_days is kept by triggers on terminations (the same schema has them): COPY of
-        // terminations fills it, as the store's write does, so it is not copied itself.
-        const derived = new Set(["workload_days"]);
+        // workload_days and workload_hours are kept by triggers on terminations (the same schema has
+        // them): COPY of terminations fills them, as the store's write does, so they are not copied.
+        const derived = new Set(["workload_days", "workload_hours"]);
         const ordered = [...fkOrder.filter((t) => nonEmpty.includes(t)), ...nonEmpty.filter((t) => !fkOrder.includes(t) && !derived.has(t))];
         const loadSame =
           `BEGIN;\nTRUNCATE ${[...ordered, ...derived].map((t) => `"${t}"`).join(", ")} CASCADE;\n` +

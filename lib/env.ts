@@ -112,6 +112,9 @@ const ingest = z.object({
     .transform((s) => [...new Set(s.split(",").map((n) => n.trim()).filter((n) => n.length > 0))])
     .pipe(z.array(z.string().regex(DNS_LABEL, "must be a comma-separated list of namespace names")))
     .describe("comma-separated namespaces to watch; unset: all"),
+  DRAINWATCH_WRITER_UNREADY_SECONDS: seconds(1, 86_400, { decimals: true })
+    .default(60)
+    .describe("/readyz fails while writing records to the database has been failing for longer than this"),
   DRAINWATCH_WATCH_SILENCE_SECONDS: seconds(1, 86_400)
     .default(300)
     .describe("a watch with no event or bookmark for this long is reconnected"),
@@ -144,6 +147,14 @@ const sandbox = z.object({
     .optional()
     .describe("wall seconds per simulated second in the sandbox; unset: the scenario's own"),
   DRAINWATCH_SANDBOX_WATCH_HISTORY: integer(1, 10_000_000, " of events").default(1000).describe("watch events the sandbox keeps per resource; a watch from an older resourceVersion gets 410 Gone"),
+  DRAINWATCH_SANDBOX_PORT: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, "must be a port number")
+    .transform(Number)
+    .pipe(z.number().int().max(65535, "must be a port number"))
+    .default(0)
+    .describe("the sandbox's API port on 127.0.0.1 (also /metrics, /prometheus, /sandbox/v1/ground-truth); 0: any free port"),
 });
 
 /** The traffic joiner's section (contract §5) lives beside the joiner; it is one section here. */

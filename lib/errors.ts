@@ -90,6 +90,27 @@ export function isDatabaseUnreachable(err: unknown): boolean {
   return errno.success && errno.data.code !== undefined && UNREACHABLE_ERRNO.has(errno.data.code);
 }
 
+/**
+ * True when Postgres rejected the data of a statement, not the statement's circumstances: class 22
+ * (data exception: out of range, invalid text or time), 23 (integrity constraint) except unique and
+ * foreign-key violations (a concurrent writer: worth a retry), 54 (program limit: an index entry too
+ * large). Writing the same rows again fails the same way; the writer isolates and quarantines them.
+ */
+export function isDataError(err: unknown): boolean {
+  const state = sqlState(err);
+  if (state === null) return false;
+  if (state === "23505" || state === "23503") return false;
+  return state.startsWith("22") || state.startsWith("23") || state.startsWith("54");
+}
+
+/** The database's own message for a failed statement (without the client library's wrapping). */
+export function databaseMessage(err: unknown): string {
+  const cause = z.looseObject({ originalMessage: z.string().optional(), message: z.string().optional() });
+  const p = z.looseObject({ meta: z.looseObject({ driverAdapterError: z.looseObject({ cause }).optional() }).optional(), cause: cause.optional() }).safeParse(err);
+  const c = p.success ? (p.data.meta?.driverAdapterError?.cause ?? p.data.cause) : undefined;
+  return c?.originalMessage ?? c?.message ?? (err instanceof Error ? err.message : String(err));
+}
+
 /** Any thrown value as an AppError (zod: 400; database down: 503; anything else: 500). */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;

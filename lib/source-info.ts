@@ -34,7 +34,9 @@ export function setSourceInfo(source: SourceInfo): void {
 /** Where requests and 5xx during terminations come from (contract §3 `traffic`), for the UI's
  * "no metrics source" hints. Set by `serve` from its traffic settings; never holds the URL (it may
  * carry credentials). */
-export type MetricsSourceInfo = { kind: "prometheus"; source: string } | { kind: "none" };
+export type MetricsSourceInfo =
+  /** `sandbox`: the sandbox's built-in query API over its simulated clients (PROMETHEUS_URL unset). */
+  { kind: "prometheus"; source: string; sandbox?: boolean } | { kind: "none" };
 
 const metricsSlot = (): { current: MetricsSourceInfo } =>
   remember("metrics-source-info", () => ({ current: { kind: "none" } as MetricsSourceInfo }));

@@ -9,6 +9,7 @@ import {
   ComposedChart,
   Legend,
   Line,
+  ReferenceArea,
   ReferenceLine,
   ResponsiveContainer,
   Scatter,
@@ -83,9 +84,23 @@ export function DrainHistogramChart({ data }: { data: DrainHistogram }) {
   );
 }
 
-export function OutcomesOverTimeChart({ data }: { data: OutcomesOverTime }) {
+/** The buckets a span [from, to] covers, clamped to the chart; null when it misses the chart. */
+function bucketSpan(starts: readonly string[], widthMs: number, from: string, to: string): [string, string] | null {
+  if (starts.length === 0) return null;
+  const first = Date.parse(starts[0]!);
+  const end = Date.parse(starts[starts.length - 1]!) + widthMs;
+  const a = Math.max(Date.parse(from), first);
+  const b = Math.min(Date.parse(to), end - 1);
+  if (a > b) return null;
+  const at = (t: number) => starts[Math.min(starts.length - 1, Math.floor((t - first) / widthMs))]!;
+  return [at(a), at(b)];
+}
+
+/** `gaps`: coverage gaps overlapping the range, shaded (drainwatch was not watching then). */
+export function OutcomesOverTimeChart({ data, gaps = [] }: { data: OutcomesOverTime; gaps?: readonly { from: string; to: string }[] }) {
   if (data.buckets.length === 0) return <Empty>No terminations with a known request time in this range.</Empty>;
   const rows = data.buckets.map((b) => ({ t: b.start, ...b.outcomes }));
+  const starts = rows.map((r) => r.t);
   const width = data.bucketSeconds * 1000;
   const bucketOf = (iso: string) => {
     const t = Date.parse(iso);
@@ -99,6 +114,12 @@ export function OutcomesOverTimeChart({ data }: { data: OutcomesOverTime }) {
           <XAxis dataKey="t" {...AXIS} tickFormatter={timeTick(data.bucketSeconds)} minTickGap={24} />
           <YAxis {...AXIS} allowDecimals={false} width={40} />
           <Tooltip {...TOOLTIP} labelFormatter={(v) => `${new Date(String(v)).toISOString().slice(0, 16).replace("T", " ")}Z`} />
+          {gaps.map((g) => {
+            const s = bucketSpan(starts, width, g.from, g.to);
+            return s === null ? null : (
+              <ReferenceArea key={`gap-${g.from}`} x1={s[0]} x2={s[1]} className="gap-shade" fill="var(--warn-line)" fillOpacity={0.18} stroke="none" ifOverflow="hidden" />
+            );
+          })}
           {ORDER.map((o) => (
             <Bar key={o} dataKey={o} stackId="o" fill={color(o)} isAnimationActive={false} name={o} />
           ))}

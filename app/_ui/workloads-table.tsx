@@ -1,7 +1,7 @@
 // The workloads table (overview and /workloads): one row per workload with terminations in the
 // range, sorted by failed shutdowns then count unless the URL says otherwise; sort links in the
 // column heads keep every other parameter.
-import type { WorkloadSummary, WorkloadTrend } from "../../lib/store/queries.ts";
+import type { WorkloadCounts, WorkloadSummary, WorkloadTrend } from "../../lib/store/queries.ts";
 import { count, seconds, wholeSeconds } from "./format.ts";
 import { failedCount, OutcomeBar, OutcomeLegend } from "./outcome.tsx";
 import { choice, href, workloadHref, type Search } from "./params.ts";
@@ -21,7 +21,13 @@ export function parseSort(search: Search): Sort {
   return { key, dir };
 }
 
-const value: Record<SortKey, (w: WorkloadSummary) => number | string | null> = {
+/** What sorting reads: counts always; percentiles only when sorting by them (sortNeedsPercentiles). */
+type Sortable = WorkloadCounts & Partial<Pick<WorkloadSummary, "drainSeconds" | "endpointLagSeconds">>;
+
+/** Sorting by these needs every workload's percentiles; any other order needs only counts. */
+export const sortNeedsPercentiles = (sort: Sort): boolean => sort.key === "drain" || sort.key === "lag";
+
+const value: Record<SortKey, (w: Sortable) => number | string | null> = {
   failed: (w) => failedCount(w.outcomes),
   terminations: (w) => w.terminations,
   drain: (w) => w.drainSeconds?.p95 ?? null,
@@ -32,7 +38,7 @@ const value: Record<SortKey, (w: WorkloadSummary) => number | string | null> = {
 };
 
 /** Sorted copy: the chosen key (nulls last either way), then failed, count, newest. */
-export function sortWorkloads(items: readonly WorkloadSummary[], sort: Sort): WorkloadSummary[] {
+export function sortWorkloads<T extends Sortable>(items: readonly T[], sort: Sort): T[] {
   const cmp = (a: number | string | null, b: number | string | null): number => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1);
   const sign = sort.dir === "asc" ? 1 : -1;
   return [...items].sort((a, b) => {
@@ -92,7 +98,8 @@ export function WorkloadsTable({
   multiCluster,
   page,
 }: {
-  items: WorkloadSummary[];
+  /** Every workload in range (the pager counts them). */
+  items: WorkloadCounts[];
   trends: Map<string, WorkloadTrend>;
   sort: Sort;
   path: string;

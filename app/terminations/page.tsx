@@ -4,6 +4,7 @@ import type { Metadata } from "next";
 import { load } from "../../lib/errors.ts";
 import { countTerminations, findTerminations, type FindTerminationsQuery } from "../../lib/store/queries.ts";
 import { Filters } from "../_ui/filters.tsx";
+import { GapBanner } from "../_ui/gap-banner.tsx";
 import { count } from "../_ui/format.ts";
 import { href, one, ParamError, parseCauses, parseOutcomes, parseRange, rangeParams, type Search } from "../_ui/params.ts";
 import { Empty, LoadError, NothingRecorded, PageHead } from "../_ui/parts.tsx";
@@ -84,6 +85,7 @@ export default async function TerminationsPage({ searchParams }: { searchParams:
           ) : null}
         </span>
       </PageHead>
+      <GapBanner since={range.since} until={range.until} cluster={query.cluster} />
       <Filters path={path} search={search} range={range} outcomes={outcomes} fields={{ cluster: true, namespace: true, kind: true, workload: true, cause: true, outcome: true }} />
       {!page.ok ? (
         <LoadError error={page.error} resetHref={path} />

@@ -8,6 +8,7 @@ import { countTerminations } from "../../lib/store/queries.ts";
 import { WorkloadsTable } from "../_ui/workloads-table.tsx";
 import { loadWorkloadsView, WorkloadFilters } from "../_ui/workloads-view.tsx";
 import { count } from "../_ui/format.ts";
+import { GapBanner } from "../_ui/gap-banner.tsx";
 
 export const metadata: Metadata = { title: "Workloads" };
 
@@ -33,6 +34,7 @@ export default async function WorkloadsPage({ searchParams }: { searchParams: Pr
           {view.summaries.ok ? ` · ${count(view.summaries.value.length)} with terminations` : ""}
         </span>
       </PageHead>
+      <GapBanner since={view.range.since} until={view.range.until} cluster={view.filter.cluster} />
       <WorkloadFilters view={view} path={path} search={search} />
       {!view.summaries.ok ? (
         <LoadError error={view.summaries.error} resetHref={path} />

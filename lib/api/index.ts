@@ -2,6 +2,7 @@
 // Pure: route handlers (app/api/v1) and pages call these, then the store's query functions.
 export {
   acceptsCsv,
+  parseQuarantineQuery,
   parseRange,
   parseTerminationQuery,
   parseTerminationsQuery,

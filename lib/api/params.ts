@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { AppError } from "../errors.ts";
 import { CAUSES, OUTCOMES, type Cause, type Outcome } from "../tracker/record.ts";
-import type { FindTerminationsQuery, TimeRange, WorkloadFilter } from "../store/queries.ts";
+import type { FindQuarantineQuery, FindTerminationsQuery, TimeRange, WorkloadFilter } from "../store/queries.ts";
 
 export const MAX_LIMIT = 1000;
 export const DEFAULT_LIMIT = 100;
@@ -110,6 +110,17 @@ export function parseTerminationsQuery(params: URLSearchParams, now: Date = new 
   if (outcome !== undefined) query.outcome = parseList<Outcome>("outcome", outcome, OUTCOMES);
   if (cause !== undefined) query.cause = parseList<Cause>("cause", cause, CAUSES);
   return { query, csv: format === "csv" };
+}
+
+/** GET /api/v1/quarantine: cluster, namespace, since, until (on when a record was last rejected), limit, cursor. */
+export function parseQuarantineQuery(params: URLSearchParams, now: Date = new Date()): FindQuarantineQuery {
+  const v = singleValues(params);
+  const query: FindQuarantineQuery = { ...parseRange(v, now), limit: parseLimit(v.get("limit")) };
+  for (const key of ["cluster", "namespace", "cursor"] as const) {
+    const value = v.get(key);
+    if (value !== undefined) query[key] = value;
+  }
+  return query;
 }
 
 /** GET /api/v1/terminations/{podUid}: only `cluster`. */

@@ -43,6 +43,7 @@ export async function replay(settings: Settings, opts: ReplayOptions): Promise<n
   // Store: loaded lazily so that --no-store never loads Prisma/PGlite.
   let closeStore: (() => Promise<void>) | null = null;
   let stored = 0;
+  let quarantinedCount = 0;
   const collected = new CollectSink();
   let sink: RecordSink = collected;
   let storeError = (): unknown => null;
@@ -63,8 +64,13 @@ export async function replay(settings: Settings, opts: ReplayOptions): Promise<n
       overflow: "wait",
       maxAttempts: 1,
       write: async (batch) => {
-        const { written } = await storeMod.recordTerminations(store, batch);
+        const { written, quarantined } = await storeMod.recordTerminations(store, batch);
         stored += written;
+        // Rejected by the database: kept in quarantine (the API and UI show them), not fatal.
+        for (const q of quarantined) {
+          quarantinedCount++;
+          writeErr(`drainwatch: ${q.record.namespace}/${q.record.pod} (${q.record.podUid}): rejected by the database, quarantined: ${q.error}\n`);
+        }
       },
     });
     sink = teeSink(collected, storeSink);
@@ -122,7 +128,7 @@ export async function replay(settings: Settings, opts: ReplayOptions): Promise<n
   writeErr(
     `drainwatch replay: ${opts.files.length} file${opts.files.length === 1 ? "" : "s"}, ` +
       `${summary.events} events, ${summary.records} records` +
-      (opts.store ? ` (${stored} written to the store)` : "") +
+      (opts.store ? ` (${stored} written to the store${quarantinedCount > 0 ? `, ${quarantinedCount} quarantined` : ""})` : "") +
       `, ${summary.problemCount} problems, ${summary.errors} ERROR events, ${secs}s\n`,
   );
   return 0;

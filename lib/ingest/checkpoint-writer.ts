@@ -68,6 +68,8 @@ export class CheckpointWriter implements RecordSink {
   private retryTimer: NodeJS.Timeout | null = null;
   private idleWaiters: (() => void)[] = [];
   private readonly counts = { commits: 0, committedRecords: 0, failures: 0, lastCommitMs: 0 };
+  /** Since when commits have been failing, and the last error (null while they succeed). */
+  private failing: { since: number; error: string } | null = null;
   private readonly maxBuffer: number;
   private readonly backoff: BackoffOptions;
   private readonly log: Logger;
@@ -80,6 +82,16 @@ export class CheckpointWriter implements RecordSink {
 
   stats(): CheckpointWriterStats {
     return { depth: this.depth, ...this.counts };
+  }
+
+  /** How long commits have been failing (null while they succeed or after it stopped), for readiness. */
+  failingFor(now = Date.now()): { ms: number; error: string } | null {
+    return this.failing && this.state !== "stopped" ? { ms: now - this.failing.since, error: this.failing.error } : null;
+  }
+
+  private setFailing(f: { since: number; error: string } | null): void {
+    this.failing = f;
+    if (this.o.metrics) this.o.metrics.writer.failingSince = f?.since ?? null;
   }
 
   /** True once it stopped for good (superseded, overflowed, aborted or closed). */
@@ -129,6 +141,7 @@ export class CheckpointWriter implements RecordSink {
 
   private stop(): void {
     if (this.state !== "stopped") this.state = "stopped";
+    this.setFailing(null);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.items = [];
@@ -183,6 +196,7 @@ export class CheckpointWriter implements RecordSink {
       }
       this.counts.failures++;
       this.o.metrics?.writeFailures.inc();
+      this.setFailing({ since: this.failing?.since ?? Date.now(), error: describe(err) });
       const delayMs = backoffDelay(this.attempt++, this.backoff);
       this.log.warn({ err: describe(err), depth: this.depth, attempt: this.attempt, delayMs }, "checkpoint commit failed: retrying");
       this.retryTimer = setTimeout(() => {
@@ -192,6 +206,7 @@ export class CheckpointWriter implements RecordSink {
       return;
     }
     this.attempt = 0;
+    if (this.failing) this.setFailing(null);
     this.counts.commits++;
     this.counts.committedRecords += records.length;
     this.counts.lastCommitMs = performance.now() - started;

@@ -6,10 +6,10 @@ import { gapSeconds, recordGap, type CoverageGap } from "../store/gaps.ts";
 import type { Store } from "../store/types.ts";
 
 /** Stores `gap` and, when it is new, adds its seconds to the metric; true when it was new. */
-export async function noteGap(gap: CoverageGap, opts: { metrics?: Metrics; store?: Store } = {}): Promise<boolean> {
-  const fresh = await recordGap(gap, opts.store);
+export async function noteGap(gap: CoverageGap, metrics: Metrics = getMetrics(), store?: Store): Promise<boolean> {
+  const fresh = await recordGap(gap, store);
   if (fresh) {
-    (opts.metrics ?? getMetrics()).coverageGapSeconds.inc({ cluster: gap.cluster, resource: gap.resource, reason: gap.reason }, gapSeconds(gap));
+    metrics.coverageGapSeconds.inc({ cluster: gap.cluster, resource: gap.resource, reason: gap.reason }, gapSeconds(gap));
   }
   return fresh;
 }

@@ -77,6 +77,8 @@ export interface LeaderIngest {
   ready(): boolean;
   /** The running ingest while leading, else null. */
   current(): LiveIngest | null;
+  /** How long the current term's commits have been failing (null while they succeed), for /readyz. */
+  writerFailingFor(): { ms: number; error: string } | null;
   stop(opts?: { flushTimeoutMs?: number }): Promise<void>;
 }
 
@@ -115,6 +117,7 @@ export function startLeaderIngest(opts: LeaderIngestOptions): LeaderIngest {
     isLeader: () => election.isLeader(),
     ready: () => election.decided() && (!election.isLeader() || (term?.current()?.synced() ?? false)),
     current: () => term?.current() ?? null,
+    writerFailingFor: () => term?.writerFailingFor() ?? null,
     async stop(stopOpts = {}) {
       shuttingDown = true;
       flushTimeoutMs = stopOpts.flushTimeoutMs ?? 10_000;
@@ -126,6 +129,8 @@ export function startLeaderIngest(opts: LeaderIngestOptions): LeaderIngest {
 export interface IngestTerm {
   /** The running ingest (null while claiming, rewinding, or after stop). */
   current(): LiveIngest | null;
+  /** How long the term's commits have been failing, null while they succeed. */
+  writerFailingFor(): { ms: number; error: string } | null;
   /** Budget 0: at once, nothing more written (leadership lost); else the final checkpoint within it. */
   stop(budgetMs: number): Promise<void>;
 }
@@ -140,6 +145,7 @@ export function startIngestTerm(opts: Omit<LeaderIngestOptions, "lease">, metric
 /** One term of leadership: ingest from the last checkpoint, again after each rewind. */
 class Term implements IngestTerm {
   private ingest: LiveIngest | null = null;
+  private writer: CheckpointWriter | null = null;
   private stopped = false;
   private running: Promise<void> | null = null;
   private wake: (() => void) | null = null;
@@ -152,6 +158,10 @@ class Term implements IngestTerm {
 
   current(): LiveIngest | null {
     return this.ingest;
+  }
+
+  writerFailingFor(): { ms: number; error: string } | null {
+    return this.writer?.failingFor() ?? null;
   }
 
   start(): void {
@@ -190,6 +200,7 @@ class Term implements IngestTerm {
           metrics: this.metrics,
           log: this.opts.log,
         });
+        this.writer = writer;
         this.ingest = startLiveIngest({
           ...this.opts,
           metrics: this.metrics,

@@ -12,12 +12,15 @@
 //   "wait" (replay): send() resolves once everything fit, so reading slows to the database's pace
 //          and nothing is dropped.
 import type { Logger } from "pino";
+import { z } from "zod";
+import { databaseMessage } from "../errors.ts";
 import { log as rootLog } from "../log.ts";
 import type { Metrics } from "../metrics/registry.ts";
 import { backoffDelay, type BackoffOptions } from "../sources/live/backoff.ts";
 import type { TerminationRecord } from "../tracker/record.ts";
 import { ACCEPTED, type RecordSink, type RecordVersion } from "./sink.ts";
 
+/** Writes a batch; may say which records it put in quarantine instead (not counted as recorded). */
 export type WriteBatch = (records: TerminationRecord[]) => Promise<unknown>;
 
 export type OverflowPolicy = "drop" | "wait";
@@ -69,6 +72,8 @@ export class StoreSink implements RecordSink {
   private attempt = 0;
   private closed = false;
   private failed: { error: unknown } | null = null;
+  /** Since when writes have been failing (the first failure after the last success), and why. */
+  private failing: { since: number; error: string } | null = null;
   private readonly counts = { written: 0, dropped: 0, failures: 0 };
   private readonly write: WriteBatch;
   private readonly overflow: OverflowPolicy;
@@ -95,6 +100,16 @@ export class StoreSink implements RecordSink {
   /** Why the sink gave up (maxAttempts failed writes in a row), else null. */
   get error(): unknown {
     return this.failed ? this.failed.error : null;
+  }
+
+  /** How long writes have been failing (null while they succeed), for readiness. */
+  failingFor(now = Date.now()): { ms: number; error: string } | null {
+    return this.failing && { ms: now - this.failing.since, error: this.failing.error };
+  }
+
+  private setFailing(f: { since: number; error: string } | null): void {
+    this.failing = f;
+    if (this.metrics) this.metrics.writer.failingSince = f?.since ?? null;
   }
 
   stats(): WriterStats {
@@ -208,6 +223,7 @@ export class StoreSink implements RecordSink {
     this.log.error({ lost }, message);
     this.buffer = [];
     this.metrics?.writeBufferDepth.set(0);
+    this.setFailing(null); // nothing left to write
   }
 
   /** A batch is ready: full (or the buffer is), lingered long enough, or a flush is running. */
@@ -243,11 +259,13 @@ export class StoreSink implements RecordSink {
       const batch = this.buffer.slice(0, this.batchSize);
       const startedAt = Date.now();
       const olderLeft = this.buffer.length > batch.length; // records that stay buffered after this batch
+      let written: unknown;
       try {
-        await this.write(batch);
+        written = await this.write(batch);
       } catch (err) {
         this.counts.failures++;
         this.metrics?.writeFailures.inc();
+        this.setFailing({ since: this.failing?.since ?? startedAt, error: databaseMessage(err) });
         if (this.attempt + 1 >= this.maxAttempts) {
           this.failed = { error: err };
           this.log.error({ err: describe(err), attempts: this.attempt + 1 }, "writing records failed: giving up");
@@ -263,6 +281,7 @@ export class StoreSink implements RecordSink {
       }
       retrying = false;
       this.attempt = 0;
+      if (this.failing) this.setFailing(null);
       // The batch is the head of the buffer: send() only appends. What is left arrived during
       // the write, unless some was there before (then headSince stays: it is older).
       this.buffer.splice(0, batch.length);
@@ -270,8 +289,9 @@ export class StoreSink implements RecordSink {
       this.counts.written += batch.length;
       this.metrics?.writeBufferDepth.set(this.buffer.length);
       if (this.metrics) {
+        const quarantined = new Set(quarantinedOf(written));
         for (const r of batch) {
-          if (!this.updates.has(r)) this.metrics.terminationsRecorded.inc({ cause: r.cause, outcome: r.outcome });
+          if (!this.updates.has(r) && !quarantined.has(r.podUid)) this.metrics.terminationsRecorded.inc({ cause: r.cause, outcome: r.outcome });
         }
       }
       this.wakeSenders();
@@ -290,6 +310,13 @@ export class StoreSink implements RecordSink {
     });
   }
 }
+
+/** Pod UIDs a write reports as quarantined (`{quarantined: [{record}]}`, what recordTerminations returns). */
+function quarantinedOf(result: unknown): string[] {
+  const parsed = quarantinedResult.safeParse(result);
+  return parsed.success ? parsed.data.quarantined.map((q) => q.record.podUid) : [];
+}
+const quarantinedResult = z.object({ quarantined: z.array(z.object({ record: z.object({ podUid: z.string() }) })) });
 
 /** Waits for `p` (or just the time, when null) at most `ms` (Infinity: no limit); leaves no timer behind. */
 async function within(p: Promise<unknown> | null, ms: number): Promise<void> {

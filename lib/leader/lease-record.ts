@@ -1,5 +1,6 @@
 // Pure Lease logic for leader election: when a Lease may be taken, and the bodies to write.
-// Times are epoch ms; MicroTime fields are written with 6 fractional digits as the API expects.
+// Written times are epoch ms of the writer's wall clock (MicroTime, 6 fractional digits, as the API
+// expects); expiry is judged on the reader's monotonic clock (LeaseObservation), never from them.
 import { z } from "zod";
 
 export const leaseSchema = z.object({
@@ -22,16 +23,42 @@ export function microTime(ms: number): string {
   return new Date(ms).toISOString().replace("Z", "000Z");
 }
 
-/** Who holds the lease now, or null when it is free (no holder, or expired at `now`). */
-export function currentHolder(lease: Lease, now: number): string | null {
-  const holder = lease.spec?.holderIdentity ?? "";
-  if (holder === "") return null;
-  const renew = Date.parse(lease.spec?.renewTime ?? lease.spec?.acquireTime ?? "");
-  const duration = lease.spec?.leaseDurationSeconds ?? 0;
-  // Expired when renewTime + duration < now. An unreadable renewTime counts as expired: a lease
-  // nobody can judge must not block election forever.
-  if (!Number.isFinite(renew) || renew + duration * 1000 < now) return null;
-  return holder;
+/**
+ * The Lease as this replica last saw it, and the LOCAL MONOTONIC time (ms) at which it was last
+ * seen to change. A holder that is alive keeps changing the record (renewTime, resourceVersion);
+ * a record unchanged for a whole lease duration of our own clock means the holder stopped. The
+ * holder's renewTime is never compared with our clock: the two clocks need not agree.
+ */
+export interface LeaseObservation {
+  /** What identifies one version of the record (resourceVersion, holder, renewTime, transitions). */
+  key: string;
+  holder: string;
+  /** The holder's promise, seconds; ours when the record has none. */
+  durationSeconds: number;
+  /** performance.now() when `key` was first seen. */
+  at: number;
+}
+
+function recordKey(lease: Lease): string {
+  const s = lease.spec;
+  return JSON.stringify([lease.metadata.resourceVersion ?? "", s?.holderIdentity ?? "", s?.renewTime ?? "", s?.acquireTime ?? "", s?.leaseTransitions ?? 0]);
+}
+
+/** The observation after reading `lease` at monotonic time `now`: unchanged record, unchanged time. */
+export function observe(prev: LeaseObservation | null, lease: Lease, now: number, fallbackDurationSeconds: number): LeaseObservation {
+  const key = recordKey(lease);
+  if (prev !== null && prev.key === key) return prev;
+  return { key, holder: lease.spec?.holderIdentity ?? "", durationSeconds: lease.spec?.leaseDurationSeconds ?? fallbackDurationSeconds, at: now };
+}
+
+/**
+ * Who holds the lease by our own clock, or null when it is free: no holder, or the record has
+ * not changed for longer than its lease duration since we saw it change (`now` monotonic ms).
+ */
+export function currentHolder(o: LeaseObservation, now: number): string | null {
+  if (o.holder === "") return null;
+  if (now - o.at > o.durationSeconds * 1000) return null;
+  return o.holder;
 }
 
 export function newLease(namespace: string, name: string, identity: string, durationSeconds: number, now: number): Record<string, unknown> {

@@ -1,15 +1,24 @@
 // Leader election on a coordination.k8s.io/v1 Lease, so that exactly one ingester writes.
 //
-// Timeline guarantees (defaults): the leader renews every 4 s; if it has not renewed for 8 s
-// (renew deadline) it steps down at once, calling onStoppedLeading, whether or not its requests
-// are still hanging. A follower may only take the lease once renewTime + 12 s (lease duration) has
-// passed, so the old leader has stopped at least 4 s before anyone else can start; a follower
-// retries every 2 s at most (serve: min(2 s, lease ÷ 7.5), 1.6 s), so a dead leader is replaced
-// within 13.6 s of its last renewal at the defaults. Writes use the
-// Lease's resourceVersion (optimistic concurrency): a 409 means another replica won the race.
-// Expiry is judged from renewTime against the local clock; replicas with clocks skewed by more
-// than the 4 s margin could overlap (issue: judge it by when the Lease was last seen to change). Records are upserted idempotently, so
-// an overlap duplicates work, never data.
+// Expiry is judged as client-go judges it, without trusting clocks to agree: each replica keeps
+// the Lease record as it last saw it and the LOCAL MONOTONIC time at which it last saw it CHANGE
+// (resourceVersion, holder, renewTime, transitions). The lease is free for it when that record
+// has not changed for longer than leaseDurationSeconds of its own clock; the holder's renewTime
+// is never compared with the local clock. Written times use the wall clock, for people to read.
+//
+// Timeline (defaults): the leader renews every 4 s; if it has not renewed for 8 s (renew
+// deadline, its own monotonic clock, counted from when its last successful renewal was SENT) it
+// steps down at once, calling onStoppedLeading, whether or not its requests are still hanging.
+// A follower sees each renewal within one retry period (2 s here, serve: min(2 s, lease ÷ 7.5),
+// 1.6 s) of it, and takes over once the record has stayed unchanged for 12 s (lease duration)
+// of its own clock, checked every retry. So a dead or partitioned leader is replaced within
+// lease + retry of the last change the follower observed, i.e. within lease + 2 × retry of its
+// last renewal (15.2 s at serve's defaults), plus request time. The follower cannot have seen
+// that renewal before it was sent, so it takes over at least 12 s after it, while the old leader
+// stopped by 8 s: 4 s of margin against clocks that RUN at different rates; clocks that are
+// merely SET differently (any offset) do not matter. Writes use the Lease's resourceVersion
+// (optimistic concurrency): a 409 means another replica won the race. Records are upserted
+// idempotently, so even an overlap would duplicate work, never data.
 import os from "node:os";
 import { randomBytes } from "node:crypto";
 import type { KubeConfig } from "@kubernetes/client-node";
@@ -17,7 +26,7 @@ import type { Logger } from "pino";
 import { log as rootLog } from "../log.ts";
 import { getMetrics, type Metrics } from "../metrics/registry.ts";
 import { kubeRequest, statusMessage } from "../sources/live/request.ts";
-import { claimLease, currentHolder, leaseSchema, newLease, releaseLease } from "./lease-record.ts";
+import { claimLease, currentHolder, leaseSchema, newLease, observe, releaseLease, type LeaseObservation } from "./lease-record.ts";
 
 export const LEASE_NAME = "drainwatch-ingester";
 
@@ -39,6 +48,11 @@ export interface LeaderElectionOptions {
   onStoppedLeading: () => void | Promise<void>;
   metrics?: Metrics;
   log?: Logger;
+  /**
+   * Added to this replica's wall clock where it WRITES times (renewTime, acquireTime): tests run
+   * replicas whose clocks disagree. Expiry never reads the wall clock, so it changes no decision.
+   */
+  clockOffsetMs?: number;
 }
 
 export interface LeaderElection {
@@ -67,6 +81,12 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElection
   const base = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
   const path = `${base}/${encodeURIComponent(name)}`;
   const requestTimeoutMs = Math.max(500, Math.min(retryMs, deadlineMs / 2));
+  const offsetMs = opts.clockOffsetMs ?? 0;
+  /** This replica's wall clock (what it writes into the Lease). */
+  const wall = (): number => Date.now() + offsetMs;
+  /** Monotonic ms: every duration this replica judges (expiry, its own renew deadline). */
+  const mono = (): number => performance.now();
+  let observed: LeaseObservation | null = null;
 
   let leading = false;
   let decided = false;
@@ -98,38 +118,52 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElection
   };
 
   const renewed = (sentAt: number): void => {
-    // The deadline counts from when the successful request was SENT: its renewTime is that time.
+    // The deadline counts from when the successful request was SENT: no follower can have seen
+    // the renewal earlier, so none takes over before sentAt + lease duration.
     if (deadlineTimer) clearTimeout(deadlineTimer);
-    const left = sentAt + deadlineMs - Date.now();
+    const left = sentAt + deadlineMs - mono();
     deadlineTimer = setTimeout(() => stepDown(`no successful renewal for ${deadlineMs} ms`), Math.max(0, left));
   };
 
+  /** What we wrote and the server answered: seen to change now. */
+  const wrote = (body: unknown): void => {
+    const parsed = leaseSchema.safeParse(body);
+    if (parsed.success) observed = observe(observed, parsed.data, mono(), durationSeconds);
+  };
+
   /** One acquire-or-renew attempt; true when we hold the lease afterwards. */
-  const attempt = async (now: number): Promise<boolean> => {
+  const attempt = async (): Promise<boolean> => {
     const got = await kubeRequest(opts.kubeConfig, { path, timeoutMs: requestTimeoutMs });
     if (got.status === 404) {
       const created = await kubeRequest(opts.kubeConfig, {
         method: "POST",
         path: base,
-        body: newLease(namespace, name, identity, durationSeconds, now),
+        body: newLease(namespace, name, identity, durationSeconds, wall()),
         timeoutMs: requestTimeoutMs,
       });
-      if (created.status === 201 || created.status === 200) return true;
+      if (created.status === 201 || created.status === 200) {
+        wrote(created.body);
+        return true;
+      }
       if (created.status === 409) return false; // another replica created it first
       throw new Error(`creating the lease: HTTP ${created.status} ${statusMessage(created.body)}`);
     }
     if (got.status !== 200) throw new Error(`reading the lease: HTTP ${got.status} ${statusMessage(got.body)}`);
     const parsed = leaseSchema.safeParse(got.body);
     if (!parsed.success) throw new Error("reading the lease: not a Lease");
-    const holder = currentHolder(parsed.data, now);
+    observed = observe(observed, parsed.data, mono(), durationSeconds);
+    const holder = currentHolder(observed, mono());
     if (holder !== null && holder !== identity) return false;
     const put = await kubeRequest(opts.kubeConfig, {
       method: "PUT",
       path,
-      body: claimLease(parsed.data, identity, durationSeconds, now),
+      body: claimLease(parsed.data, identity, durationSeconds, wall()),
       timeoutMs: requestTimeoutMs,
     });
-    if (put.status === 200) return true;
+    if (put.status === 200) {
+      wrote(put.body);
+      return true;
+    }
     if (put.status === 409) return false; // lost the race (resourceVersion changed)
     throw new Error(`writing the lease: HTTP ${put.status} ${statusMessage(put.body)}`);
   };
@@ -147,10 +181,10 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElection
 
   const loop = (async () => {
     while (!stopped) {
-      const sentAt = Date.now();
+      const sentAt = mono();
       let ok = false;
       try {
-        ok = await attempt(sentAt);
+        ok = await attempt();
       } catch (err) {
         log.warn({ err: err instanceof Error ? err.message : String(err), leading }, "lease request failed");
       }
@@ -167,7 +201,7 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElection
       } else if (leading) {
         // Not renewed: keep retrying until the deadline timer steps down; a valid foreign holder
         // (seen only if our lease expired anyway) means we lost it already.
-        if (Date.now() - sentAt >= deadlineMs) stepDown("renewal failed past the deadline");
+        if (mono() - sentAt >= deadlineMs) stepDown("renewal failed past the deadline");
       }
       await sleep(leading ? (ok ? renewMs : retryMs) : retryMs);
     }
@@ -190,7 +224,7 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElection
           const got = await kubeRequest(opts.kubeConfig, { path, timeoutMs: requestTimeoutMs });
           const parsed = leaseSchema.safeParse(got.body);
           if (got.status === 200 && parsed.success && parsed.data.spec?.holderIdentity === identity) {
-            await kubeRequest(opts.kubeConfig, { method: "PUT", path, body: releaseLease(parsed.data, Date.now()), timeoutMs: requestTimeoutMs });
+            await kubeRequest(opts.kubeConfig, { method: "PUT", path, body: releaseLease(parsed.data, wall()), timeoutMs: requestTimeoutMs });
             log.info("lease released");
           }
         } catch (err) {

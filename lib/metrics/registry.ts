@@ -26,6 +26,12 @@ export interface Metrics {
   readonly ingestRewinds: Counter;
   /** Records written to the store. */
   readonly terminationsRecorded: Counter<"cause" | "outcome">;
+  /** Records the database rejected, counted when one enters quarantine (not again on retries of it). */
+  readonly recordsQuarantined: Counter<"cluster">;
+  /** Seconds the writer has been failing (0 while writes succeed), computed at scrape from `writer`. */
+  readonly writerFailingSeconds: Gauge;
+  /** Set by the store sink: when its current run of failed writes began (epoch ms), null while writes succeed. */
+  readonly writer: { failingSince: number | null };
   /** Pods the tracker is following through their termination. */
   readonly trackerPodsTracking: Gauge;
   /** 1 while this process holds the ingester Lease. */
@@ -55,7 +61,23 @@ const WORKLOAD_LABELS: WorkloadLabel[] = ["cluster", "namespace", "workload_kind
 
 export function createMetrics(registry: Registry = new Registry()): Metrics {
   const registers = [registry];
+  const writer: Metrics["writer"] = { failingSince: null };
   return {
+    writer,
+    recordsQuarantined: new Counter({
+      name: "drainwatch_records_quarantined_total",
+      help: "Termination records the database rejected and the writer put in quarantine (see /api/v1/quarantine).",
+      labelNames: ["cluster"],
+      registers,
+    }),
+    writerFailingSeconds: new Gauge({
+      name: "drainwatch_writer_failing_seconds",
+      help: "Seconds since writes to the database began failing without a success since; 0 while writing works.",
+      registers,
+      collect() {
+        this.set(writer.failingSince === null ? 0 : Math.max(0, Date.now() - writer.failingSince) / 1000);
+      },
+    }),
     registry,
     informerRestarts: new Counter({
       name: "drainwatch_informer_restarts_total",

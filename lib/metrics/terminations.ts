@@ -26,6 +26,11 @@ export function observeNewTerminations(metrics: Metrics, records: readonly Termi
   }
 }
 
+/** Records that entered quarantine with a write (retries of one already there are not counted again). */
+export function observeQuarantined(metrics: Metrics, quarantined: readonly { record: TerminationRecord; entered: boolean }[]): void {
+  for (const q of quarantined) if (q.entered) metrics.recordsQuarantined.inc({ cluster: q.record.cluster });
+}
+
 export function observeTraffic(metrics: Metrics, r: TerminationRecord): void {
   if (!r.traffic) return;
   const labels = workloadLabels(r);

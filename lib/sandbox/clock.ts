@@ -7,6 +7,8 @@ export interface Task {
   at: number;
   seq: number;
   run: () => void;
+  /** Background work (traffic ticks) runs forever: it does not keep idle() from resolving. */
+  background: boolean;
 }
 
 export class VirtualClock {
@@ -15,6 +17,7 @@ export class VirtualClock {
   private readonly queue: Task[] = [];
   private timer: NodeJS.Timeout | null = null;
   private seq = 0;
+  private foreground = 0;
   private stopped = false;
   /** Virtual time of the task being run (so "now" never goes past what has been simulated). */
   private current: number | null = null;
@@ -38,14 +41,34 @@ export class VirtualClock {
   }
 
   /** Runs `run` at virtual time `at` (or now, if that has passed). */
-  at(at: number, run: () => void): void {
+  at(at: number, run: () => void, background = false): void {
     if (this.stopped) return;
-    const task: Task = { at, seq: this.seq++, run };
+    const task: Task = { at, seq: this.seq++, run, background };
+    if (!background) this.foreground++;
     // Sorted insert from the back: most tasks are scheduled in time order.
     let i = this.queue.length;
     while (i > 0 && earlier(task, this.queue[i - 1]!)) i--;
     this.queue.splice(i, 0, task);
     this.arm();
+  }
+
+  /** The virtual epoch ms the clock started at (a whole second when the caller floored it). */
+  get start(): number {
+    return this.virtualStart;
+  }
+
+  /**
+   * Runs `fn` now as if it were a task due at `at` (now() reads `at` inside): the simulator sets
+   * up at the start instant, so what it schedules does not depend on how long setup took.
+   */
+  runAt(at: number, fn: () => void): void {
+    const prev = this.current;
+    this.current = at;
+    try {
+      fn();
+    } finally {
+      this.current = prev;
+    }
   }
 
   /** Runs `run` after `seconds` of virtual time. */
@@ -57,9 +80,9 @@ export class VirtualClock {
     return this.queue.length;
   }
 
-  /** Resolves the next time the queue is empty. */
+  /** Resolves the next time the queue holds no foreground task. */
   idle(): Promise<void> {
-    if (this.queue.length === 0) return Promise.resolve();
+    if (this.foreground === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -68,6 +91,7 @@ export class VirtualClock {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.queue.length = 0;
+    this.foreground = 0;
   }
 
   private arm(): void {
@@ -84,6 +108,7 @@ export class VirtualClock {
     const now = this.now();
     for (let task = this.queue[0]; task && task.at <= now && !this.stopped; task = this.queue[0]) {
       this.queue.shift();
+      if (!task.background) this.foreground--;
       // Tasks see the virtual time they were due at, not the (slightly later) wall reading.
       this.current = task.at;
       try {
@@ -94,7 +119,7 @@ export class VirtualClock {
         this.current = null;
       }
     }
-    if (this.queue.length === 0) {
+    if (this.foreground === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const w of waiters) w();

@@ -57,7 +57,9 @@ export async function runSandboxCommand(argv: string[], defaults: { watchHistory
   process.stderr.write(
     `drainwatch sandbox: scenario "${sandbox.scenario.name}" on ${sandbox.url}\n` +
       `  kubectl --server=${sandbox.url} get pods -A -w\n` +
-      `  KUBECONFIG=${kubeconfigPath} kubectl get events -A\n`,
+      `  KUBECONFIG=${kubeconfigPath} kubectl get events -A\n` +
+      `  clients' traffic: ${sandbox.url}/metrics, PROMETHEUS_URL=${sandbox.prometheusUrl}\n` +
+      `  ground truth: ${sandbox.url}/sandbox/v1/ground-truth\n`,
   );
   log.info({ url: sandbox.url, scenario: sandbox.scenario.name, kubeconfig: kubeconfigPath }, "sandbox started");
 

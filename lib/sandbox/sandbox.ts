@@ -1,9 +1,11 @@
 // startSandbox: a scenario, an object store, the simulated cluster and its API server on one
 // virtual clock. `driver` is the seam for load generators outside lib/ (bench/load.ts).
 import { log } from "../log.ts";
+import { serveGroundTruth } from "./api/ground-truth.ts";
+import { servePrometheus } from "./api/prometheus.ts";
 import { startApiServer } from "./api/server.ts";
 import { VirtualClock } from "./clock.ts";
-import type { GroundTruth } from "./ground-truth.ts";
+import type { DrainTruth, GroundTruth } from "./ground-truth.ts";
 import { kubeconfig } from "./kubeconfig.ts";
 import { loadScenario, parseScenario, type Scenario } from "./scenario.ts";
 import { Cluster } from "./sim/cluster.ts";
@@ -62,8 +64,15 @@ export interface Sandbox {
   scenario: Scenario;
   /** A kubeconfig for this server (no credentials; plain HTTP on 127.0.0.1). */
   kubeconfigYaml(): string;
-  /** Every termination the simulator started, with the cause and outcome it intended. */
-  groundTruth(): GroundTruth[];
+  /**
+   * Every termination the simulator started, with the cause and outcome it intended, and what its
+   * simulated clients saw in the termination window with this traffic tail (default 10 s).
+   */
+  groundTruth(tailSeconds?: number): GroundTruth[];
+  /** Every node drain the scenario ran: evictions, the 429s a PodDisruptionBudget answered, the end. */
+  drains(): DrainTruth[];
+  /** The built-in Prometheus query API over the simulated clients' counters (a PROMETHEUS_URL). */
+  prometheusUrl: string;
   /** The virtual clock, epoch ms: what object timestamps are written in. */
   now(): number;
   /** Pods in the API (any phase). */
@@ -77,19 +86,36 @@ export interface Sandbox {
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const scenario = opts.scenario.includes("\n") ? parseScenario(opts.scenario, "inline scenario") : await loadScenario(opts.scenario);
   const timeScale = opts.timeScale ?? scenario.timeScale;
-  const clock = new VirtualClock(timeScale, Math.floor((opts.startTime ?? Date.now()) / 1000) * 1000);
+  // Without a start time, virtual time is wall time (at timeScale 1 they run in step, so a real
+  // Prometheus scraping the sandbox stores samples at the times the records speak of).
+  const clock = new VirtualClock(timeScale, opts.startTime !== undefined ? Math.floor(opts.startTime / 1000) * 1000 : Date.now());
   clock.onError = (e) => log.error({ err: e }, "sandbox simulator task failed");
   const store = new ObjectStore(opts.historyLimit ?? 1000);
-  const cluster = new Cluster(scenario, store, clock, opts.seed ?? scenario.seed);
-  cluster.setup();
+  // Set up at the first whole second (at most a second ahead): with the scenario's times, what the
+  // simulator plays (and so the clients' counts) is the same on every run, however long setup took.
+  let cluster!: Cluster;
+  clock.runAt(Math.ceil(clock.start / 1000) * 1000, () => {
+    cluster = new Cluster(scenario, store, clock, opts.seed ?? scenario.seed);
+    cluster.setup();
+  });
+  const groundTruth = (tailSeconds = 10): GroundTruth[] =>
+    cluster.truth.all().map((t) => ({
+      ...t,
+      traffic: cluster.traffic.windowTraffic({ uid: t.podUid, namespace: t.namespace, workload: t.workload.name }, tailSeconds),
+    }));
 
   const server = await startApiServer(
-    { store, now: () => clock.now(), deletePod: (ns, name, grace) => cluster.deletePod(ns, name, grace), evictPod: (ns, name, grace) => cluster.evictPod(ns, name, grace) },
+    { store, now: () => clock.now(), deletePod: (ns, name, grace) => cluster.deletePod(ns, name, grace),
+      deleteWorkload: (kind, ns, name) => cluster.deleteWorkload(kind, ns, name),
+      evictPod: (ns, name, grace) => cluster.evictPod(ns, name, grace) },
     {
       port: opts.port ?? 0,
       bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 5000,
       expiredWatch: opts.expiredWatch ?? "stream",
       onRequest: opts.onRequest,
+      routes: async (r) =>
+        serveGroundTruth(r, groundTruth, (ns, wl, start, end) => cluster.traffic.countOver(ns, wl, start, end)) ||
+        (await servePrometheus(r, cluster.traffic.counters, () => clock.now())),
     },
   );
   cluster.scheduleActions();
@@ -104,7 +130,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     port: server.port,
     scenario,
     kubeconfigYaml: () => kubeconfig(server.url),
-    groundTruth: () => cluster.truth.all(),
+    groundTruth,
+    drains: () => cluster.truth.drains(),
+    prometheusUrl: `${server.url}/prometheus`,
     now: () => clock.now(),
     podCount: () => cluster.livePods().length,
     driver: {

@@ -23,6 +23,7 @@ export interface ObjectMeta {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   ownerReferences?: OwnerReference[];
+  finalizers?: string[];
 }
 
 /** Any stored object. Kind-specific fields stay untyped here and are typed per kind below. */
@@ -83,9 +84,12 @@ export interface PodCondition {
 export interface PodSpec {
   nodeName: string;
   terminationGracePeriodSeconds: number;
-  restartPolicy: "Always";
+  restartPolicy: "Always" | "Never" | "OnFailure";
   containers: ContainerSpec[];
   initContainers?: ContainerSpec[];
+  affinity?: {
+    nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: { matchExpressions: { key: string; operator: string; values: string[] }[] }[] } };
+  };
 }
 
 export interface PodStatus {

@@ -48,7 +48,11 @@ export async function serve(settings: Settings, opts: ServeOptions): Promise<voi
   const source = resolveIngestSource(settings, opts);
   setSourceInfo(source.kind === "kubernetes" ? source.info : { kind: "none" });
   const { PROMETHEUS_URL, DRAINWATCH_TRAFFIC_SOURCE } = settings.traffic;
-  setMetricsSourceInfo(PROMETHEUS_URL ? { kind: "prometheus", source: DRAINWATCH_TRAFFIC_SOURCE } : { kind: "none" });
+  // Ingesting from the sandbox without PROMETHEUS_URL: the sandbox's own metrics (its clients).
+  const sandboxMetrics = source.kind === "sandbox" && !PROMETHEUS_URL;
+  setMetricsSourceInfo(
+    PROMETHEUS_URL || sandboxMetrics ? { kind: "prometheus", source: DRAINWATCH_TRAFFIC_SOURCE, ...(sandboxMetrics ? { sandbox: true } : {}) } : { kind: "none" },
+  );
 
   const services: Service[] = [storeService(settings), retentionService(settings)];
   const ingesting = (target: () => IngestTarget): void => {
@@ -60,7 +64,7 @@ export async function serve(settings: Settings, opts: ServeOptions): Promise<voi
     const sandbox = sandboxService(settings);
     services.push(sandbox);
     let target: IngestTarget | null = null; // one kubeconfig for the sandbox, made once it runs
-    ingesting(() => (target ??= sandboxTarget(sandbox.sandbox())));
+    ingesting(() => (target ??= sandboxTarget(sandbox.sandbox(), sandboxMetrics)));
   } else if (source.kind === "kubernetes") {
     ingesting(() => ({ kubeConfig: source.kubeConfig, cluster: settings.ingest.DRAINWATCH_CLUSTER }));
   } else {
@@ -119,9 +123,10 @@ export async function serve(settings: Settings, opts: ServeOptions): Promise<voi
 }
 
 /** Ingest from the sandbox: its kubeconfig, records stamped `sandbox`, on its virtual clock
- * (object times are virtual; observations must be on the same clock). */
-function sandboxTarget(sandbox: Sandbox): IngestTarget {
+ * (object times are virtual; observations must be on the same clock), and, without PROMETHEUS_URL,
+ * traffic from the sandbox's own Prometheus query API (its simulated clients). */
+function sandboxTarget(sandbox: Sandbox, ownMetrics: boolean): IngestTarget {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(sandbox.kubeconfigYaml());
-  return { kubeConfig, cluster: SANDBOX_CLUSTER, clock: () => sandbox.now() };
+  return { kubeConfig, cluster: SANDBOX_CLUSTER, clock: () => sandbox.now(), ...(ownMetrics ? { prometheusUrl: sandbox.prometheusUrl } : {}) };
 }

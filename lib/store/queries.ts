@@ -10,14 +10,16 @@ export {
   MAX_LIMIT,
 } from "./read.ts";
 export type { TerminationFilter, FindTerminationsQuery, TerminationPage } from "./read.ts";
-export { findWorkloadSummaries, findWorkloadTrends, getWorkload, RECOMMENDATION_SAMPLE } from "./workloads.ts";
+export { findWorkloadSummaries, findWorkloadCounts, findWorkloadTrends, getWorkload, RECOMMENDATION_SAMPLE } from "./workloads.ts";
 export type {
   WorkloadKey,
   TimeRange,
   WorkloadFilter,
   OutcomeCounts,
   CauseCounts,
+  WorkloadCounts,
   WorkloadSummary,
+  WorkloadPage,
   RevisionSummary,
   WorkloadDetail,
   WorkloadTrend,
@@ -36,6 +38,8 @@ export { findClusters, findNamespaces } from "./catalog.ts";
 export type { Recommendation, Severity, Evidence, EvidenceFact, ExamplePod, Change } from "../recommend/index.ts";
 export { getStore, openStoreKind, storeUnavailableReason } from "./db.ts";
 export { findTerminationsInFlight } from "./in-flight.ts";
+export { findQuarantinedRecords, countQuarantinedRecords } from "./quarantine-read.ts";
+export type { QuarantineFilter, FindQuarantineQuery, QuarantinedRecord, QuarantinePage } from "./quarantine-read.ts";
 export type { InFlight, InFlightContainer } from "./inflight-types.ts";
 export { findGaps, gapSeconds, GAP_REASONS, GAPS_LIMIT } from "./gaps.ts";
 export type { CoverageGap, GapReason, GapQuery, GapPage, StoredGap } from "./gaps.ts";

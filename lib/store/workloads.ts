@@ -7,7 +7,7 @@ import { recommend, type Recommendation } from "../recommend/index.ts";
 import { CAUSES, OUTCOMES, causeSchema, type Cause, type Outcome } from "../tracker/record.ts";
 import { getStore } from "./db.ts";
 import { findTerminations, whereClauses } from "./read.ts";
-import { countsSql, splitDays } from "./rollup.ts";
+import { causeColumn, countsSql, splitDays, splitHours } from "./rollup.ts";
 import { Params, asList, checkRange, invalid, isoDate, ts, where } from "./sql.ts";
 import type { Store } from "./types.ts";
 
@@ -34,20 +34,29 @@ export interface WorkloadFilter extends TimeRange {
 export type OutcomeCounts = Record<Outcome, number>;
 export type CauseCounts = Partial<Record<Cause, number>>;
 
-export interface WorkloadSummary extends WorkloadKey {
+/** A summary without what needs a workload's every value (percentiles, max drain) or the newest grace. */
+export interface WorkloadCounts extends WorkloadKey {
   terminations: number;
   outcomes: OutcomeCounts;
   /** Only causes seen. */
   causes: CauseCounts;
-  drainSeconds: { p50: number; p95: number; max: number } | null;
-  /** Of the newest termination (the first in list order). */
-  gracePeriodSeconds: number | null;
-  endpointLagSeconds: { p50: number; p95: number } | null;
   /** Sums over records with traffic; null when none has. */
   requests: number | null;
   errors5xx: number | null;
   /** The newest deleteRequestedAt; null only when no termination in range has one (all-time ranges). */
   lastTerminationAt: string | null;
+}
+
+export interface WorkloadSummary extends WorkloadCounts {
+  drainSeconds: { p50: number; p95: number; max: number } | null;
+  /** Of the newest termination (the first in list order). */
+  gracePeriodSeconds: number | null;
+  endpointLagSeconds: { p50: number; p95: number } | null;
+}
+
+/** Only these workloads (a page of the overview); the others are not read. */
+export interface WorkloadPage {
+  workloads?: readonly WorkloadKey[];
 }
 
 export interface RevisionSummary {
@@ -101,6 +110,8 @@ const summarySchema = z.object({
   lastTerminationAt: time,
 });
 
+const countsSchema = summarySchema.omit({ drainSeconds: true, gracePeriodSeconds: true, endpointLagSeconds: true });
+
 const revisionSchema = z.object({
   revision: z.string().nullable(),
   terminations: z.number().int(),
@@ -120,23 +131,25 @@ const outcomeCountsSql = (col = "t.outcome") =>
 
 /**
  * The summary's aggregates for the workloads `scope` admits (a condition on `workload_id`, "" for
- * all) over `range`: a statement part defining CTEs `cnt` (per workload and cause, see rollup.ts)
+ * all) over `range`: a statement part defining CTEs `cnt` (count rows by workload, see rollup.ts)
  * and `agg` (per workload: n, outcomes, causes, rq, e5), and the lateral that adds, per `agg` row
- * `a`, the percentiles, max drain and newest request time from the workload's terminations in range
- * (index-only through terminations_workload_time_covering_idx: the percentiles need every value).
+ * `a`, the newest request time and, with `percentiles`, the percentiles and max drain from the
+ * workload's terminations in range (index-only through terminations_workload_time_covering_idx: the
+ * percentiles need every value; the newest time alone is one index probe).
  */
-function summaryParts(range: TimeRange, scope: string, p: Params, having = ""): { ctes: string; lateral: string; fields: string } {
+function summaryParts(range: TimeRange, scope: string, p: Params, having = "", percentiles = true): { ctes: string; lateral: string; fields: string } {
   const split = splitDays(range);
   const ctes = `cnt AS (${countsSql(split, scope, p)}),
     agg AS (
       SELECT c.workload_id, sum(c.n)::int AS n,
         json_build_object(${OUTCOMES.map((o) => `'${o}', sum(c.${o})`).join(", ")}) AS outcomes,
-        json_strip_nulls(json_build_object(${CAUSES.map((k) => `'${k}', NULLIF(sum(c.n) FILTER (WHERE c.cause = '${k}'), 0)`).join(", ")})) AS causes,
+        json_strip_nulls(json_build_object(${CAUSES.map((k) => `'${k}', NULLIF(sum(c.${causeColumn(k)}), 0)`).join(", ")})) AS causes,
         CASE WHEN sum(c.wt) = 0 THEN NULL ELSE sum(c.rq)::float8 END AS rq,
         CASE WHEN sum(c.wt) = 0 THEN NULL ELSE sum(c.e5)::float8 END AS e5
       FROM cnt c GROUP BY 1 ${having})`;
-  const inRange = rangeClauses(range, p);
-  const lateral = `CROSS JOIN LATERAL (
+  const inRange = where(["t.workload_id = a.workload_id", ...rangeClauses(range, p)]);
+  const lateral = percentiles
+    ? `CROSS JOIN LATERAL (
       SELECT count(t.drain_seconds) AS dn,
         percentile_cont(0.5) WITHIN GROUP (ORDER BY t.drain_seconds) AS d50,
         percentile_cont(0.95) WITHIN GROUP (ORDER BY t.drain_seconds) AS d95, max(t.drain_seconds) AS dmax,
@@ -144,13 +157,18 @@ function summaryParts(range: TimeRange, scope: string, p: Params, having = ""): 
         percentile_cont(0.5) WITHIN GROUP (ORDER BY t.endpoint_lag_seconds) AS l50,
         percentile_cont(0.95) WITHIN GROUP (ORDER BY t.endpoint_lag_seconds) AS l95,
         max(t.delete_requested_at) AS last
-      FROM terminations t ${where(["t.workload_id = a.workload_id", ...inRange])}) pc`;
+      FROM terminations t ${inRange}) pc`
+    : `CROSS JOIN LATERAL (SELECT max(t.delete_requested_at) AS last FROM terminations t ${inRange}) pc`;
   const fields = `
     'terminations', a.n,
     'outcomes', a.outcomes,
-    'causes', a.causes,
+    'causes', a.causes,${
+      percentiles
+        ? `
     'drainSeconds', CASE WHEN pc.dn = 0 THEN NULL ELSE json_build_object('p50', pc.d50, 'p95', pc.d95, 'max', pc.dmax) END,
-    'endpointLagSeconds', CASE WHEN pc.ln = 0 THEN NULL ELSE json_build_object('p50', pc.l50, 'p95', pc.l95) END,
+    'endpointLagSeconds', CASE WHEN pc.ln = 0 THEN NULL ELSE json_build_object('p50', pc.l50, 'p95', pc.l95) END,`
+        : ""
+    }
     'requests', a.rq,
     'errors5xx', a.e5,
     'lastTerminationAt', ${ts("pc.last")}`;
@@ -169,11 +187,19 @@ function outcomeHaving(outcome: WorkloadFilter["outcome"]): string {
   return wanted.length ? `HAVING ${wanted.map((o) => `sum(c.${o})`).join(" + ")} > 0` : "HAVING false";
 }
 
-/** The workloads of a cluster / namespace filter, as a condition on `workload_id` ("" for all). */
-function workloadScope(filter: Pick<WorkloadFilter, "cluster" | "namespace">, p: Params): string {
+/**
+ * The workloads of a cluster / namespace filter and of a page of workloads, as a condition on
+ * `workload_id` ("" for all).
+ */
+function workloadScope(filter: Pick<WorkloadFilter, "cluster" | "namespace"> & WorkloadPage, p: Params): string {
   const cs: string[] = [];
   if (filter.cluster !== undefined) cs.push(`w.cluster_id = (SELECT id FROM clusters WHERE name = ${p.add(filter.cluster)})`);
   if (filter.namespace !== undefined) cs.push(`w.namespace = ${p.add(filter.namespace)}`);
+  if (filter.workloads !== undefined) {
+    const keys = p.add(JSON.stringify(filter.workloads.map((k) => ({ c: k.cluster, n: k.namespace, k: k.kind, w: k.name }))));
+    cs.push(`w.id IN (SELECT kw.id FROM workloads kw JOIN clusters kc ON kc.id = kw.cluster_id
+      JOIN json_to_recordset(${keys}::json) AS x(c text, n text, k text, w text) ON kc.name = x.c AND kw.namespace = x.n AND kw.kind = x.k AND kw.name = x.w)`);
+  }
   return cs.length ? `workload_id IN (SELECT w.id FROM workloads w WHERE ${cs.join(" AND ")})` : "";
 }
 
@@ -202,8 +228,10 @@ export function workloadClauses(id: number, range: TimeRange, p: Params): string
 /**
  * One summary per workload with terminations in range: most terminations first, then
  * lastTerminationAt descending. No default range here: the API's 7 days live in lib/api.
+ * `workloads` restricts it to a page of workloads (the overview's shown rows): only their
+ * terminations are read for the percentiles, which is what bounds a long range.
  */
-export async function findWorkloadSummaries(filter: WorkloadFilter = {}, store?: Store): Promise<WorkloadSummary[]> {
+export async function findWorkloadSummaries(filter: WorkloadFilter & WorkloadPage = {}, store?: Store): Promise<WorkloadSummary[]> {
   const p = new Params();
   checkRange(filter);
   // A termination's cluster and namespace are its workload's: the filter selects workloads.
@@ -225,11 +253,32 @@ export async function findWorkloadSummaries(filter: WorkloadFilter = {}, store?:
 }
 
 /**
+ * The summaries' counts, sums and newest time for every workload with terminations in range, in
+ * the same order, without percentiles, max drain or grace: from the rollup plus the partial days
+ * and one index probe per workload, never every value. What the overview orders its rows and sums
+ * its tiles by before it asks findWorkloadSummaries for the rows it shows.
+ */
+export async function findWorkloadCounts(filter: WorkloadFilter = {}, store?: Store): Promise<WorkloadCounts[]> {
+  const p = new Params();
+  checkRange(filter);
+  const { ctes, lateral, fields } = summaryParts(filter, workloadScope(filter, p), p, outcomeHaving(filter.outcome), false);
+  const db = await getStore(store);
+  const rows = await db.prisma.$queryRawUnsafe<{ j: string }[]>(
+    `WITH ${ctes}
+     SELECT json_build_object('cluster', c.name, 'namespace', w.namespace, 'kind', w.kind, 'name', w.name, ${fields})::text AS j
+     FROM agg a ${lateral} JOIN workloads w ON w.id = a.workload_id JOIN clusters c ON c.id = w.cluster_id
+     ORDER BY a.n DESC, pc.last DESC NULLS LAST, c.name, w.namespace, w.kind, w.name`,
+    ...p.values,
+  );
+  return jsonRows(countsSchema, rows);
+}
+
+/**
  * Per workload with terminations in [since, until]: terminations and failed shutdowns
  * (sigkill + oom + error) in `buckets` equal buckets (the overview's sparklines).
  */
 export async function findWorkloadTrends(
-  filter: WorkloadFilter & { since: Date; until: Date; /** only these workloads (a page of the overview) */ workloads?: readonly WorkloadKey[] },
+  filter: WorkloadFilter & WorkloadPage & { since: Date; until: Date },
   buckets = 24,
   store?: Store,
 ): Promise<WorkloadTrends> {
@@ -238,25 +287,42 @@ export async function findWorkloadTrends(
   const until = isoDate(filter.until, "until");
   const widthMs = Math.max(1, (filter.until.getTime() - filter.since.getTime()) / buckets);
   const p = new Params();
-  const clauses = rangeClauses(filter, p);
+  // A page of workloads: each one's range through the (workload, time) index, not the whole range.
   const scope = workloadScope(filter, p);
-  if (scope) clauses.push(`t.${scope}`);
-  if (filter.workloads !== undefined) {
-    // A page of workloads: each one's range through the (workload, time) index, not the whole range.
-    const keys = p.add(JSON.stringify(filter.workloads.map((k) => ({ c: k.cluster, n: k.namespace, k: k.kind, w: k.name }))));
-    clauses.push(`t.workload_id IN (SELECT w.id FROM workloads w JOIN clusters c ON c.id = w.cluster_id
-      JOIN json_to_recordset(${keys}::json) AS x(c text, n text, k text, w text) ON c.name = x.c AND w.namespace = x.n AND w.kind = x.k AND w.name = x.w)`);
+  const startsIso = bucketStarts(filter.since.getTime(), widthMs, buckets);
+  const starts = buckets === 1 ? null : p.add(startsIso);
+  const bucketOf = (time: string) => (starts === null ? "0" : `width_bucket(${time}, ${starts}::timestamptz[])`);
+  const outcome = filter.outcome;
+  const wanted = outcome === undefined ? null : OUTCOMES.filter((o) => asList(outcome).includes(o));
+  const selected = wanted === null ? null : p.add(wanted);
+  const raw = (clauses: string[]) => `SELECT t.workload_id, ${bucketOf("t.delete_requested_at")} AS i, 1 AS n, (${FAILED})::int AS f,
+        ${selected === null ? "0" : `(t.outcome = ANY(${selected}::text[]))::int`} AS s
+      FROM terminations t ${where(scope ? [...clauses, `t.${scope}`] : clauses)}`;
+  // A page of workloads whose buckets span hours: whole hours from workload_hours (by the PK), the
+  // hours at the ends and those a bucket start cuts from terminations. Otherwise one index-only scan
+  // (terminations_time_covering_idx) over the range.
+  const split = filter.workloads !== undefined && widthMs >= 2 * 3_600_000 ? splitHours(filter.since.getTime(), filter.until.getTime(), startsIso.map((x) => Date.parse(x))) : null;
+  let parts: string;
+  if (split?.hours) {
+    const h = split.hours;
+    const cs = [`h.hour >= ${p.add(h.from)}::int`, `h.hour < ${p.add(h.to)}::int`, `h.hour <> ALL(${p.add(h.except)}::int[])`];
+    if (scope) cs.push(`h.${scope}`);
+    const intervals = `unnest(${p.add(split.raw.map((r) => new Date(r.from).toISOString()))}::timestamptz[], ${p.add(split.raw.map((r) => new Date(r.to).toISOString()))}::timestamptz[]) AS iv(a, b)`;
+    // A whole hour's bucket is that of its start: the number of starts at or before it, which in
+    // hour numbers is the number of ceil(start / 1 h) at or below the hour (integer width_bucket).
+    const hourBucket = starts === null ? "0" : `width_bucket(h.hour, ${p.add(startsIso.map((x) => Math.ceil(Date.parse(x) / 3_600_000)))}::int[])`;
+    parts = `SELECT h.workload_id, ${hourBucket}, ${OUTCOMES.map((o) => `h.${o}`).join(" + ")}, h.sigkill + h.oom + h.error,
+        ${wanted === null ? "0" : wanted.length ? wanted.map((o) => `h.${o}`).join(" + ") : "0"}
+      FROM workload_hours h ${where(cs)}
+      UNION ALL
+      SELECT x.* FROM ${intervals} CROSS JOIN LATERAL (${raw(["t.delete_requested_at >= iv.a", "t.delete_requested_at < iv.b"])}) x`;
+  } else {
+    parts = raw(rangeClauses(filter, p));
   }
-  const bucket = buckets === 1 ? "0" : `width_bucket(t.delete_requested_at, ${p.add(bucketStarts(filter.since.getTime(), widthMs, buckets))}::timestamptz[])`;
-  const selected = filter.outcome === undefined ? null : p.add(asList(filter.outcome));
   const db = await getStore(store);
-  // One index-only scan (terminations_time_covering_idx); a workload is kept when it has a
-  // termination of the wanted outcomes in range.
+  // A workload is kept when it has a termination of the wanted outcomes in range.
   const rows = await db.prisma.$queryRawUnsafe<{ j: string }[]>(
-    `WITH b AS (
-       SELECT t.workload_id, ${bucket} AS i, count(*)::int AS n, count(*) FILTER (WHERE ${FAILED})::int AS f
-         ${selected === null ? "" : `, count(*) FILTER (WHERE t.outcome = ANY(${selected}::text[])) AS s`}
-       FROM terminations t ${where(clauses)} GROUP BY 1, 2)
+    `WITH b AS (SELECT x.workload_id, x.i, sum(x.n)::int AS n, sum(x.f)::int AS f, sum(x.s) AS s FROM (${parts}) AS x(workload_id, i, n, f, s) GROUP BY 1, 2)
      SELECT json_build_object('cluster', c.name, 'namespace', wl.namespace, 'kind', wl.kind, 'name', wl.name, 'b', g.b)::text AS j
      FROM (SELECT b.workload_id, json_agg(json_build_array(b.i, b.n, b.f)) AS b FROM b GROUP BY 1 ${selected === null ? "" : "HAVING sum(b.s) > 0"}) g
        JOIN workloads wl ON wl.id = g.workload_id JOIN clusters c ON c.id = wl.cluster_id

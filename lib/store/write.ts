@@ -6,10 +6,17 @@
 // and the children of both written in the same statement.
 // Cluster, workload and revision ids are resolved first (upserted when new) and cached per store
 // after commit. Everything of one call runs in one transaction.
+//
+// A record the database rejects (SQLSTATE classes 22, 23, 54: a value it cannot hold) must not
+// block the others: each attempt runs under a SAVEPOINT; when one fails with a data error, its
+// records are split in halves and retried until the offenders are isolated; those go to
+// quarantined_records (quarantine.ts) in the same transaction, everything else is written. Any other
+// failure (the database unreachable, …) fails the whole call: the caller retries it.
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { sqlState } from "../errors.ts";
+import { databaseMessage, isDataError, sqlState } from "../errors.ts";
 import type { TerminationRecord } from "../tracker/record";
+import { quarantineKey, quarantineRecords, type QuarantinedWrite } from "./quarantine.ts";
 import type { Store } from "./types";
 
 /** Records per statement (~1.5 KB of JSON each). */
@@ -21,7 +28,7 @@ const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 function time(v: string | null, field: string, r: TerminationRecord): string | null {
   if (v === null || ISO_MS.test(v)) return v;
   const ms = Date.parse(v);
-  if (Number.isNaN(ms)) throw new Error(`record ${r.cluster}/${r.podUid}: ${field} is not a time: ${JSON.stringify(v)}`);
+  if (Number.isNaN(ms)) throw new RecordDataError(`record ${r.cluster}/${r.podUid}: ${field} is not a time: ${JSON.stringify(v)}`);
   return new Date(ms).toISOString();
 }
 
@@ -76,6 +83,7 @@ export function prepare(
  *   - children of new rows are plain inserts; those of updated rows are overwritten in place
  *     (ON CONFLICT) and their surplus is deleted (disjoint ordinals: no row is touched twice).
  * Foreign keys are checked at the end of the statement, when the new terminations exist.
+ * A record written leaves quarantine (`q_gone`, by its quarantine key `q`): it is stored now.
  * `vanished` counts changed rows whose stored termination was deleted (or already rewritten) by a
  * concurrent transaction after `x` found it: the call is then retried (see writeBatch).
  */
@@ -86,13 +94,13 @@ WITH x AS MATERIALIZED (
     x.t1 AS delete_requested_at, x.t2 AS deadline_at, x.t3 AS endpoints_unready_at,
     x.t4 AS killing_at, x.t5 AS exited_at, x.t6 AS deleted_at, x.d AS drain, x.l AS lag,
     x.pd AS ps_defined, x.pa AS ps_action, x.pf AS ps_failed, x.ps AS ps_sleep, x.sf AS sidecar_first,
-    x.nt AS notes, x.tr AS traffic, (x.tr->>'requests')::bigint AS requests, (x.tr->>'errors5xx')::bigint AS errors5xx, x.h AS hash, x.c, x.e,
+    x.nt AS notes, x.tr AS traffic, (x.tr->>'requests')::bigint AS requests, (x.tr->>'errors5xx')::bigint AS errors5xx, x.h AS hash, x.q AS qkey, x.c, x.e,
     COALESCE(t.id, nextval('terminations_id_seq')) AS id, t.id IS NULL AS new,
     t.content_hash IS NOT DISTINCT FROM x.h AS same
   FROM json_to_recordset($1::json) AS x(
-    k int, u text, ns text, p text, nd text, w int, rv int, ca text, o text, g int,
+    k int, u text, ns text, p text, nd text, w int, rv int, ca text, o text, g bigint,
     t1 timestamptz, t2 timestamptz, t3 timestamptz, t4 timestamptz, t5 timestamptz, t6 timestamptz,
-    d float8, l float8, pd bool, pa text, pf bool, ps float8, sf bool, nt text[], tr jsonb, h text, c json, e json)
+    d float8, l float8, pd bool, pa text, pf bool, ps float8, sf bool, nt text[], tr jsonb, h text, q text, c json, e json)
   LEFT JOIN terminations t ON t.cluster_id = x.k AND t.pod_uid = x.u
 ),
 ins AS (
@@ -166,12 +174,16 @@ c_gone AS (
 e_gone AS (
   DELETE FROM termination_events te USING upd u
   WHERE te.termination_id = u.id AND te.ordinal >= json_array_length(u.e)
+),
+q_gone AS (
+  DELETE FROM quarantined_records q USING x WHERE q.key = x.qkey
 )
 SELECT ((SELECT count(*) FROM ins) + (SELECT count(*) FROM upd))::int AS written,
   ((SELECT count(*) FROM x WHERE NOT new AND NOT same) - (SELECT count(*) FROM upd))::int AS vanished,
   (SELECT COALESCE(json_agg(json_build_array(cluster_id, pod_uid)), '[]') FROM ins)::text AS inserted`;
 
-type Tx = Pick<Store["prisma"], "$queryRawUnsafe">;
+/** A Prisma interactive transaction (or anything that runs raw statements on one connection). */
+export type Tx = Pick<Store["prisma"], "$queryRawUnsafe" | "$executeRawUnsafe">;
 
 /** Ids of clusters / workloads / revisions already in the database, per store. */
 interface IdCache {
@@ -196,7 +208,8 @@ const revisionKey = (r: TerminationRecord) => (r.revision === null ? null : work
 /**
  * Stores finalized records. Idempotent: keyed by (cluster, podUid); a record identical to the
  * stored one is not written again (`written` counts rows inserted or changed). Within one call a
- * later record with the same key wins. One transaction: every record is stored, or none.
+ * later record with the same key wins. One transaction: every record is stored or quarantined, or
+ * (the database unreachable) none.
  */
 export interface RecordResult {
   /** Rows inserted or changed. */
@@ -204,21 +217,21 @@ export interface RecordResult {
   /** The records that were new to the database (not stored before): what self-metrics count, so a
    * restart or a replay never counts stored history again. */
   inserted: TerminationRecord[];
+  /** Records the database rejected, now in quarantined_records with their error. */
+  quarantined: QuarantinedWrite[];
 }
 
+export type { QuarantinedWrite } from "./quarantine.ts";
+
+/** Own transaction around recordTerminationsIn, with the id cache of `store` (remembered after commit). */
 export async function recordTerminations(store: Store, records: readonly TerminationRecord[]): Promise<RecordResult> {
-  if (records.length === 0) return { written: 0, inserted: [] };
-  const byKey = new Map<string, TerminationRecord>();
-  for (const r of records) byKey.set(r.cluster + sep + r.podUid, storable(r));
-  const unique = [...byKey.values()];
+  if (records.length === 0) return { written: 0, inserted: [], quarantined: [] };
+  const unique = dedupe(records);
   try {
     return await writeAll(store, unique);
   } catch (err) {
-    // A cached id whose row was deleted meanwhile (foreign key violation), or a stored termination
-    // deleted under the write (VanishedError): forget the cached ids and retry once.
-    // A termination inserted by a concurrent writer after this call looked for it (unique
-    // violation: new terminations are plain inserts, see WRITE_SQL): retry once, it is then
-    // found and updated.
+    // A cached id whose row was deleted meanwhile, or a concurrent writer's insert, that the
+    // attempt's own retry (see attempt) met twice: retry the whole transaction once.
     if (isForeignKeyViolation(err) || err instanceof VanishedError) caches.delete(store);
     else if (!isUniqueViolation(err)) throw err;
     return writeAll(store, unique);
@@ -226,25 +239,20 @@ export async function recordTerminations(store: Store, records: readonly Termina
 }
 
 /**
- * The same write inside a transaction the caller opened (the ingest checkpoint commits records and
- * its checkpoint together). No retry here (the caller retries its whole transaction) and no ids
- * are remembered (whether the caller commits is not known here).
+ * The same inside a transaction the caller opened (its other writes survive: rejected records are
+ * isolated under SAVEPOINTs, never by aborting the transaction). Counting what entered quarantine
+ * (`quarantined[].entered`) is for after the caller's commit.
  */
 export async function recordTerminationsIn(tx: Tx, records: readonly TerminationRecord[]): Promise<RecordResult> {
-  if (records.length === 0) return { written: 0, inserted: [] };
+  if (records.length === 0) return { written: 0, inserted: [], quarantined: [] };
+  return writeIn(tx, dedupe(records), emptyCache(), emptyCache());
+}
+
+/** One record per key (the last wins), storable. */
+function dedupe(records: readonly TerminationRecord[]): TerminationRecord[] {
   const byKey = new Map<string, TerminationRecord>();
   for (const r of records) byKey.set(r.cluster + sep + r.podUid, storable(r));
-  const unique = [...byKey.values()];
-  const none: IdCache = { clusters: new Map(), workloads: new Map(), revisions: new Map() };
-  const learned: IdCache = { clusters: new Map(), workloads: new Map(), revisions: new Map() };
-  const ids = await resolveIds(tx, unique, none, learned);
-  const total: RecordResult = { written: 0, inserted: [] };
-  for (let i = 0; i < unique.length; i += WRITE_BATCH_SIZE) {
-    const batch = await writeBatch(tx, unique.slice(i, i + WRITE_BATCH_SIZE), ids);
-    total.written += batch.written;
-    total.inserted.push(...batch.inserted);
-  }
-  return total;
+  return [...byKey.values()];
 }
 
 /**
@@ -275,6 +283,12 @@ class VanishedError extends Error {
   }
 }
 
+/** A record this writer cannot turn into a row (a time that is not one, an identity it cannot store):
+ * isolated and quarantined like a record the database rejects. */
+class RecordDataError extends Error {
+  override readonly name = "RecordDataError";
+}
+
 function isForeignKeyViolation(err: unknown): boolean {
   return sqlState(err) === "23503";
 }
@@ -283,27 +297,94 @@ function isUniqueViolation(err: unknown): boolean {
   return sqlState(err) === "23505";
 }
 
+/** Worth one more try in the same transaction: a concurrent writer or retention got in between. */
+function isRaceError(err: unknown): boolean {
+  return isForeignKeyViolation(err) || isUniqueViolation(err) || err instanceof VanishedError;
+}
+
 async function writeAll(store: Store, records: TerminationRecord[]): Promise<RecordResult> {
   const cache = cacheOf(store);
-  const learned: IdCache = { clusters: new Map(), workloads: new Map(), revisions: new Map() };
-  const result = await store.prisma.$transaction(
-    async (tx) => {
-      const ids = await resolveIds(tx, records, cache, learned);
-      const total: RecordResult = { written: 0, inserted: [] };
-      for (let i = 0; i < records.length; i += WRITE_BATCH_SIZE) {
-        const batch = await writeBatch(tx, records.slice(i, i + WRITE_BATCH_SIZE), ids);
-        total.written += batch.written;
-        total.inserted.push(...batch.inserted);
-      }
-      return total;
-    },
-    { timeout: 600_000, maxWait: 60_000 },
-  );
+  const learned = emptyCache();
+  const result = await store.prisma.$transaction((tx) => writeIn(tx, records, cache, learned), { timeout: 600_000, maxWait: 60_000 });
   // Only ids of committed rows are remembered.
-  for (const k of ["clusters", "workloads", "revisions"] as const) {
-    for (const [key, id] of learned[k]) cache[k].set(key, id);
-  }
+  mergeInto(cache, learned);
   return result;
+}
+
+function emptyCache(): IdCache {
+  return { clusters: new Map(), workloads: new Map(), revisions: new Map() };
+}
+
+function mergeInto(to: IdCache, from: IdCache): void {
+  for (const k of ["clusters", "workloads", "revisions"] as const) {
+    for (const [key, id] of from[k]) to[k].set(key, id);
+  }
+}
+
+async function writeIn(tx: Tx, records: TerminationRecord[], cache: IdCache, learned: IdCache): Promise<RecordResult> {
+  const total: RecordResult = { written: 0, inserted: [], quarantined: [] };
+  const rejected: { record: TerminationRecord; error: unknown }[] = [];
+  await attempt(tx, records, cache, learned, total, rejected);
+  if (rejected.length > 0) {
+    total.quarantined = await quarantineRecords(
+      tx,
+      rejected.map(({ record, error }) => ({ record, error: databaseMessage(error), sqlState: sqlState(error) })),
+    );
+  }
+  return total;
+}
+
+const SAVEPOINT = "drainwatch_record_terminations";
+
+/**
+ * Writes `records` under a savepoint. A data error rolls back to it and bisects: halves are tried
+ * on their own until each offender is alone (then it is rejected); at most 2n − 1 attempts for n
+ * records, ~2·log2(n) of them for one offender. A race (unique or foreign-key violation, a row
+ * vanished) is retried once with fresh ids. Anything else rolls back to the savepoint and throws.
+ */
+async function attempt(
+  tx: Tx,
+  records: TerminationRecord[],
+  cache: IdCache,
+  learned: IdCache,
+  total: RecordResult,
+  rejected: { record: TerminationRecord; error: unknown }[],
+): Promise<void> {
+  for (let race = 0; ; race++) {
+    const mine = emptyCache(); // ids learned under this savepoint: kept only if it is released
+    await tx.$executeRawUnsafe(`SAVEPOINT ${SAVEPOINT}`);
+    try {
+      const ids = await resolveIds(tx, records, race === 0 ? cache : emptyCache(), learned, mine);
+      const batches: { written: number; inserted: TerminationRecord[] }[] = [];
+      for (let i = 0; i < records.length; i += WRITE_BATCH_SIZE) batches.push(await writeBatch(tx, records.slice(i, i + WRITE_BATCH_SIZE), ids));
+      await tx.$executeRawUnsafe(`RELEASE SAVEPOINT ${SAVEPOINT}`);
+      for (const b of batches) {
+        total.written += b.written;
+        total.inserted.push(...b.inserted);
+      }
+      mergeInto(learned, mine);
+      return;
+    } catch (err) {
+      await tx.$executeRawUnsafe(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
+      await tx.$executeRawUnsafe(`RELEASE SAVEPOINT ${SAVEPOINT}`);
+      if (isRaceError(err) && race === 0) {
+        if (isForeignKeyViolation(err) || err instanceof VanishedError) {
+          for (const m of Object.values(cache)) m.clear();
+          for (const m of Object.values(learned)) m.clear();
+        }
+        continue;
+      }
+      if (!(isDataError(err) || err instanceof RecordDataError)) throw err;
+      if (records.length === 1) {
+        rejected.push({ record: records[0]!, error: err });
+        return;
+      }
+      const half = Math.ceil(records.length / 2);
+      await attempt(tx, records.slice(0, half), cache, learned, total, rejected);
+      await attempt(tx, records.slice(half), cache, learned, total, rejected);
+      return;
+    }
+  }
 }
 
 interface Ids {
@@ -312,8 +393,9 @@ interface Ids {
   revision(r: TerminationRecord): number | null;
 }
 
-async function resolveIds(tx: Tx, records: TerminationRecord[], cache: IdCache, learned: IdCache): Promise<Ids> {
-  const get = (k: keyof IdCache, key: string) => cache[k].get(key) ?? learned[k].get(key);
+/** Ids from `cache` (committed) or `learned` (this transaction); new ones are put in `mine`. */
+async function resolveIds(tx: Tx, records: TerminationRecord[], cache: IdCache, learned: IdCache, mine: IdCache): Promise<Ids> {
+  const get = (k: keyof IdCache, key: string) => cache[k].get(key) ?? learned[k].get(key) ?? mine[k].get(key);
 
   const clusterNames = new Set<string>();
   for (const r of records) if (get("clusters", r.cluster) === undefined) clusterNames.add(r.cluster);
@@ -327,11 +409,11 @@ async function resolveIds(tx: Tx, records: TerminationRecord[], cache: IdCache, 
       `SELECT id, name FROM clusters WHERE name IN (SELECT json_array_elements_text($1::json))`,
       names,
     );
-    for (const row of rows) learned.clusters.set(row.name, Number(row.id));
+    for (const row of rows) mine.clusters.set(row.name, Number(row.id));
   }
   const clusterId = (r: TerminationRecord) => {
     const id = get("clusters", r.cluster);
-    if (id === undefined) throw new Error(`cluster ${r.cluster} could not be stored`);
+    if (id === undefined) throw new RecordDataError(`cluster ${r.cluster} could not be stored`);
     return id;
   };
 
@@ -347,20 +429,23 @@ async function resolveIds(tx: Tx, records: TerminationRecord[], cache: IdCache, 
     const cols = `x(cluster_id int, namespace text, kind text, name text)`;
     type Row = { id: number; cluster_id: number; namespace: string; kind: string; name: string };
     // As for revisions below: one round trip, a second only for rows a concurrent writer added.
+    // The identity is unique on md5(kind), md5(name) (any length fits); lookups name the same
+    // expressions so that they use that index, and compare the values themselves too.
+    const same = `w.cluster_id = x.cluster_id AND w.namespace = x.namespace AND md5(w.kind) = md5(x.kind) AND md5(w.name) = md5(x.name) AND w.kind = x.kind AND w.name = x.name`;
     let rows = await tx.$queryRawUnsafe<Row[]>(
       `WITH x AS MATERIALIZED (SELECT * FROM json_to_recordset($1::json) AS ${cols}),
        ins AS (
          INSERT INTO workloads (cluster_id, namespace, kind, name) SELECT cluster_id, namespace, kind, name FROM x
-         ON CONFLICT (cluster_id, namespace, kind, name) DO NOTHING RETURNING id, cluster_id, namespace, kind, name)
+         ON CONFLICT (cluster_id, namespace, md5(kind), md5(name)) DO NOTHING RETURNING id, cluster_id, namespace, kind, name)
        SELECT * FROM ins
        UNION ALL
-       SELECT w.id, w.cluster_id, w.namespace, w.kind, w.name FROM workloads w JOIN x USING (cluster_id, namespace, kind, name)`,
+       SELECT w.id, w.cluster_id, w.namespace, w.kind, w.name FROM workloads w JOIN x ON ${same}`,
       json,
     );
     if (rows.length < missingW.size) {
       rows = await tx.$queryRawUnsafe<Row[]>(
         `SELECT w.id, w.cluster_id, w.namespace, w.kind, w.name
-         FROM workloads w JOIN json_to_recordset($1::json) AS ${cols} USING (cluster_id, namespace, kind, name)`,
+         FROM workloads w JOIN json_to_recordset($1::json) AS ${cols} ON ${same}`,
         json,
       );
     }
@@ -368,12 +453,12 @@ async function resolveIds(tx: Tx, records: TerminationRecord[], cache: IdCache, 
     for (const r of records) clusterName.set(clusterId(r), r.cluster);
     for (const row of rows) {
       const key = [clusterName.get(Number(row.cluster_id)), row.namespace, row.kind, row.name].join(sep);
-      learned.workloads.set(key, Number(row.id));
+      mine.workloads.set(key, Number(row.id));
     }
   }
   const workloadId = (r: TerminationRecord) => {
     const id = get("workloads", workloadKey(r));
-    if (id === undefined) throw new Error(`workload ${workloadKey(r)} could not be stored`);
+    if (id === undefined) throw new RecordDataError(`workload ${r.workload.kind}/${r.workload.name} could not be stored`);
     return id;
   };
 
@@ -387,31 +472,32 @@ async function resolveIds(tx: Tx, records: TerminationRecord[], cache: IdCache, 
   if (missingR.size > 0) {
     const json = JSON.stringify([...missingR.values()]);
     const cols = `x(workload_id int, revision text, key text)`;
+    const same = `r.workload_id = x.workload_id AND md5(r.revision) = md5(x.revision) AND r.revision = x.revision`;
     // New rows come from RETURNING, existing ones from the statement's snapshot; a row committed
     // by a concurrent writer after that snapshot is in neither: looked up again below.
     let rows = await tx.$queryRawUnsafe<{ id: number; key: string }[]>(
       `WITH x AS MATERIALIZED (SELECT * FROM json_to_recordset($1::json) AS ${cols}),
        ins AS (
          INSERT INTO revisions (workload_id, revision) SELECT workload_id, revision FROM x
-         ON CONFLICT (workload_id, revision) DO NOTHING RETURNING id, workload_id, revision)
+         ON CONFLICT (workload_id, md5(revision)) DO NOTHING RETURNING id, workload_id, revision)
        SELECT ins.id, x.key FROM ins JOIN x USING (workload_id, revision)
        UNION ALL
-       SELECT r.id, x.key FROM revisions r JOIN x USING (workload_id, revision)`,
+       SELECT r.id, x.key FROM revisions r JOIN x ON ${same}`,
       json,
     );
     if (rows.length < missingR.size) {
       rows = await tx.$queryRawUnsafe<{ id: number; key: string }[]>(
-        `SELECT r.id, x.key FROM revisions r JOIN json_to_recordset($1::json) AS ${cols} USING (workload_id, revision)`,
+        `SELECT r.id, x.key FROM revisions r JOIN json_to_recordset($1::json) AS ${cols} ON ${same}`,
         json,
       );
     }
-    for (const row of rows) learned.revisions.set(row.key, Number(row.id));
+    for (const row of rows) mine.revisions.set(row.key, Number(row.id));
   }
   const revisionId = (r: TerminationRecord) => {
     const key = revisionKey(r);
     if (key === null) return null;
     const id = get("revisions", key);
-    if (id === undefined) throw new Error(`revision ${key} could not be stored`);
+    if (id === undefined) throw new RecordDataError(`revision ${r.revision} of ${r.workload.kind}/${r.workload.name} could not be stored`);
     return id;
   };
   return { cluster: clusterId, workload: workloadId, revision: revisionId };
@@ -426,7 +512,8 @@ async function writeBatch(tx: Tx, records: TerminationRecord[], ids: Ids): Promi
   for (const r of records) {
     const cluster = ids.cluster(r);
     byKey.set(`${cluster}${sep}${r.podUid}`, r);
-    parts.push(prepare(r, { cluster, workload: ids.workload(r), revision: ids.revision(r) }).json);
+    const { json } = prepare(r, { cluster, workload: ids.workload(r), revision: ids.revision(r) });
+    parts.push(`${json.slice(0, -1)},"q":"${quarantineKey(r)}"}`);
   }
   const [row] = await tx.$queryRawUnsafe<{ written: number; vanished: number; inserted: string }[]>(WRITE_SQL, `[${parts.join(",")}]`);
   if (Number(row?.vanished ?? 0) > 0) throw new VanishedError();

@@ -5,6 +5,9 @@ import { z } from "zod";
 
 const str = z.string().nullish();
 const int = z.number().int().nullish();
+// Grace periods are int64 seconds. A JS number holds them exactly up to 2^53 − 1; a larger one
+// (JSON.parse already rounded it) is read as unknown rather than failing the whole pod.
+const int64 = z.number().nullish().transform((v) => (v === null || v === undefined || Number.isSafeInteger(v) ? v : null));
 const stringMap = z.record(z.string(), z.string()).nullish();
 
 export const ownerRefSchema = z.object({
@@ -24,7 +27,7 @@ const metadataSchema = z.object({
   ownerReferences: z.array(ownerRefSchema).nullish(),
   creationTimestamp: str,
   deletionTimestamp: str,
-  deletionGracePeriodSeconds: int,
+  deletionGracePeriodSeconds: int64,
   generation: int,
 });
 
@@ -72,13 +75,27 @@ const conditionSchema = z.object({
   lastTransitionTime: str,
 });
 
+/**
+ * The only pod labels the tracker reads (owners.ts). A pod is kept from its deletion until its
+ * record is final, and written in every checkpoint meanwhile, so its other labels and its
+ * annotations (which can be large) are dropped at parse.
+ */
+export const POD_LABELS = ["pod-template-hash", "controller-revision-hash", "pod-template-generation"] as const;
+
+const podLabelsSchema = stringMap.transform((labels) => {
+  if (labels == null) return labels;
+  const kept: Record<string, string> = {};
+  for (const key of POD_LABELS) if (labels[key] !== undefined) kept[key] = labels[key];
+  return kept;
+});
+
 export const podSchema = z.object({
-  metadata: metadataSchema,
+  metadata: metadataSchema.omit({ annotations: true }).extend({ labels: podLabelsSchema }),
   spec: z
     .object({
       nodeName: str,
       restartPolicy: str,
-      terminationGracePeriodSeconds: int,
+      terminationGracePeriodSeconds: int64,
       containers: z.array(containerSpecSchema).nullish(),
       initContainers: z.array(containerSpecSchema).nullish(),
     })

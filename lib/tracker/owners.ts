@@ -223,6 +223,8 @@ export class OwnerCache {
           revision: podHash,
           behind: known ? podGeneration < (owner.generation ?? 0) : null,
           ownerUnknown: !known,
+          // The DaemonSet's new generation can arrive just after the pod's deletion.
+          revisionOf: ref.uid && podGeneration !== null ? { uid: ref.uid, pod: String(podGeneration) } : null,
         };
       }
       case "Job": {
@@ -290,6 +292,10 @@ export class OwnerCache {
     if (!c) return false;
     if (c.kind === "StatefulSet") {
       return c.updateRevision !== null && c.updateRevision !== s.revisionOf.pod && within(c.revisionChangedAt, deletionAt);
+    }
+    if (c.kind === "DaemonSet") {
+      const podGeneration = revisionNumber(s.revisionOf.pod);
+      return c.generation !== null && podGeneration !== null && podGeneration < c.generation && within(c.revisionChangedAt, deletionAt);
     }
     const mine = revisionNumber(s.revisionOf.pod);
     const child = this.childRevision.get(s.revisionOf.uid);

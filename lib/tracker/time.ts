@@ -28,6 +28,20 @@ export function maxTime(...values: (number | null)[]): number | null {
   return out;
 }
 
+/** Latest instant a Date can hold (±100,000,000 days from 1970). */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * When deletion was requested: the deadline (deletionTimestamp) minus the grace period. A grace
+ * too large for its deadline (int64 seconds; the API server's own arithmetic overflows there)
+ * gives no time at all: then the observation time `t`, as when there is no deadline.
+ */
+export function requestTime(deadlineMs: number | null, graceSeconds: number | null, t: number): number {
+  if (deadlineMs === null) return t;
+  const at = deadlineMs - (graceSeconds ?? 0) * 1000;
+  return Math.abs(at) <= MAX_DATE_MS ? at : t;
+}
+
 /**
  * The latest instant a pod object itself proves has passed, for captures without `at`.
  * deletionTimestamp is a future deadline, so only the request time (deadline − grace) counts.
@@ -36,7 +50,7 @@ export function podObjectTime(pod: Pod): number | null {
   const m = pod.metadata;
   let t = parseTime(m.creationTimestamp);
   const dts = parseTime(m.deletionTimestamp);
-  if (dts !== null) t = maxTime(t, dts - (m.deletionGracePeriodSeconds ?? 0) * 1000);
+  if (dts !== null) t = maxTime(t, requestTime(dts, m.deletionGracePeriodSeconds ?? null, dts));
   const s = pod.status;
   if (!s) return t;
   t = maxTime(t, parseTime(s.startTime));

@@ -8,7 +8,7 @@ import { buildRecord, isRestartKill, type Entry, type StoredEvent } from "./entr
 import { disruptionCause, containerViews, hasFinalStatus, isKubeletTermination, isTerminal, kubeletCause } from "./classify";
 import { OwnerCache, ownedByJob } from "./owners";
 import { describeIssue, endpointSliceSchema, eventSchema, podSchema, uidOnlySchema, workloadSchema, type Pod } from "./objects";
-import { maxTime, parseTime, podObjectTime } from "./time";
+import { maxTime, parseTime, podObjectTime, requestTime } from "./time";
 import { TRACKER_CHECKPOINT_VERSION, finiteOrNull, parseCheckpoint, type EntryCheckpoint, type TrackerCheckpoint } from "./checkpoint";
 
 export interface TrackerOptions {
@@ -401,7 +401,7 @@ export class Tracker {
     entry.firstDeletion = { dts: m.deletionTimestamp ?? null, grace };
     entry.graceSeconds = grace;
     entry.deadlineAt = dts;
-    entry.requestAt = dts === null ? t : dts - (grace ?? 0) * 1000;
+    entry.requestAt = requestTime(dts, grace, t);
     if (entry.earlyUnreadyAt !== null && entry.earlyUnreadyAt >= entry.requestAt) entry.endpointsUnreadyAt = entry.earlyUnreadyAt;
     entry.earlyUnreadyAt = null;
 

@@ -68,6 +68,12 @@ describe("ground truth", () => {
       const truth = sb.groundTruth();
       expect(new Set(truth.map((t) => t.cause))).toEqual(new Set(["rollout", "scale-down", "eviction", "delete", "node-pressure", "force-delete"]));
       expect(new Set(truth.map((t) => t.outcome))).toEqual(new Set(["clean", "sigkill", "oom", "sigterm", "error", "unknown"]));
+      // The other workload kinds (the CronJob's first Replace may fall in the second cycle) and
+      // the drain that waits on frontend's PodDisruptionBudget.
+      for (const kind of ["Deployment", "StatefulSet", "DaemonSet", "Job"]) expect(truth.some((t) => t.workload.kind === kind), kind).toBe(true);
+      const [drain] = sb.drains();
+      expect(drain?.refusals.length, "429s during the demo's drain").toBeGreaterThan(0);
+      expect(drain?.endedAt).not.toBeNull();
       const ended = truth.filter((x) => x.endedAt !== null);
       await waitForEnds(traffic.seen, ended.map((t) => t.podUid));
 

@@ -45,6 +45,9 @@ export async function streamLines(url: string, onLine: (line: Record<string, unk
 export const WATCHED = [
   "/apis/apps/v1/deployments",
   "/apis/apps/v1/replicasets",
+  "/apis/apps/v1/statefulsets",
+  "/apis/apps/v1/daemonsets",
+  "/apis/batch/v1/jobs",
   "/api/v1/pods",
   "/api/v1/events",
   "/apis/discovery.k8s.io/v1/endpointslices",

@@ -2,7 +2,7 @@
 // driver's fields) and the process-wide data layer (lib/store/db.ts, lib/remember.ts).
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { AppError, ERROR_STATUS, errorResponse, isDatabaseUnreachable, load, route, sqlState, toErrorBody } from "../../lib/errors.ts";
+import { AppError, databaseMessage, ERROR_STATUS, errorResponse, isDatabaseUnreachable, isDataError, load, route, sqlState, toErrorBody } from "../../lib/errors.ts";
 import { remember } from "../../lib/remember.ts";
 import { setSourceInfo, sourceInfo } from "../../lib/source-info.ts";
 import { countTerminations, findTerminations, getStore, openStore, primeStore, storeUnavailableReason, type Store } from "../../lib/store/index.ts";
@@ -75,6 +75,27 @@ describe("database errors, by SQLSTATE and the adapter's kind (real Postgres)", 
     await dead.close();
     expect(isDatabaseUnreachable(down)).toBe(true);
     expect(toErrorBody(down)).toEqual({ status: 503, body: { error: { code: "unavailable", message: "the database is not answering" } } });
+  });
+
+  it("tells data the database rejects (the writer quarantines it) from everything else, by SQLSTATE", async () => {
+    store = await openStore({ databaseUrl: serverUrl() });
+    const fail = (sqlText: string) => store!.prisma.$executeRawUnsafe(sqlText).catch((e: unknown) => e);
+    const outOfRange = await fail("SELECT 3000000000::int4");
+    const tooBig = await fail("CREATE TEMP TABLE dw_big (s text); CREATE INDEX ON dw_big (s); INSERT INTO dw_big SELECT string_agg(md5(g::text), '') FROM generate_series(1, 300) g");
+    const check = await fail("CREATE TEMP TABLE dw_chk (a int CHECK (a > 0)); INSERT INTO dw_chk VALUES (-1)");
+    const unique = await fail("CREATE TEMP TABLE dw_uq (a int PRIMARY KEY); INSERT INTO dw_uq VALUES (1), (1)");
+    const syntax = await fail("SELEC 1");
+    const raised = await fail("DO $$ BEGIN RAISE EXCEPTION 'no'; END $$");
+    expect([outOfRange, tooBig, check, unique, syntax, raised].map(sqlState)).toEqual(["22003", "54000", "23514", "23505", "42601", "P0001"]);
+    expect([outOfRange, tooBig, check].map(isDataError)).toEqual([true, true, true]);
+    // A concurrent writer's duplicate is worth a retry, not quarantine; the rest are not about the data.
+    expect([unique, syntax, raised].map(isDataError)).toEqual([false, false, false]);
+    expect(databaseMessage(outOfRange)).toBe("integer out of range");
+    const dead = await openStore({ databaseUrl: "postgresql://nobody@127.0.0.1:1/none" });
+    const down = await dead.prisma.$queryRawUnsafe("SELECT 1").catch((e: unknown) => e);
+    await dead.close();
+    expect(isDataError(down)).toBe(false);
+    expect(isDataError(new Error("value too long"))).toBe(false);
   });
 });
 

@@ -110,10 +110,10 @@ describe("noteGap", () => {
     await sql(url, "TRUNCATE coverage_gaps");
     const metrics = createMetrics();
     const g = gap({ from: t("15:00:00.000"), to: t("15:00:14.250"), reason: "watch-expired" });
-    expect(await noteGap(g, { metrics, store })).toBe(true);
-    expect(await noteGap(g, { metrics, store })).toBe(false);
-    expect(await noteGap(gap({ from: t("15:10:00.000"), to: t("15:10:02.000"), reason: "watch-expired" }), { metrics, store })).toBe(true);
-    expect(await noteGap(gap({ resource: "events", from: t("15:00:00.000"), to: t("15:00:01.000"), reason: "no-checkpoint" }), { metrics, store })).toBe(true);
+    expect(await noteGap(g, metrics, store)).toBe(true);
+    expect(await noteGap(g, metrics, store)).toBe(false);
+    expect(await noteGap(gap({ from: t("15:10:00.000"), to: t("15:10:02.000"), reason: "watch-expired" }), metrics, store)).toBe(true);
+    expect(await noteGap(gap({ resource: "events", from: t("15:00:00.000"), to: t("15:00:01.000"), reason: "no-checkpoint" }), metrics, store)).toBe(true);
     const text = await metrics.registry.metrics();
     expect(text).toContain("# TYPE drainwatch_coverage_gap_seconds_total counter");
     expect(text).toContain('drainwatch_coverage_gap_seconds_total{cluster="prod",resource="pods",reason="watch-expired"} 16.25');
@@ -122,7 +122,7 @@ describe("noteGap", () => {
 
   it("counts nothing when the store refuses the gap", async () => {
     const metrics = createMetrics();
-    await expect(noteGap(gap({ to: t("14:00:00.000") }), { metrics, store })).rejects.toThrow();
+    await expect(noteGap(gap({ to: t("14:00:00.000") }), metrics, store)).rejects.toThrow();
     expect(await metrics.registry.metrics()).not.toMatch(/drainwatch_coverage_gap_seconds_total\{/);
   });
 });

@@ -69,6 +69,7 @@ describe("migrate() on Postgres", () => {
         "clusters",
         "coverage_gaps",
         "ingest_checkpoints",
+        "quarantined_records",
         "revisions",
         "termination_containers",
         "termination_events",
@@ -76,6 +77,7 @@ describe("migrate() on Postgres", () => {
         "terminations_in_flight",
         "traffic_pending",
         "workload_days",
+        "workload_hours",
         "workloads",
       ]);
       const rows = await sql<{ migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number }>(

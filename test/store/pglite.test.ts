@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   countTerminations,
+  findQuarantinedRecords,
   findTerminations,
   getTermination,
   migrate,
@@ -52,6 +53,23 @@ describe("PGlite store", () => {
       const updated = cleanRecord({ outcome: "sigterm", notes: ["late-update"] });
       expect((await recordTerminations(store, [updated])).written).toBe(1);
       expect(await getTermination(updated.podUid, undefined, store)).toStrictEqual(updated);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("isolates a record it cannot hold and writes the rest, with the wide values (embedded, like npm start)", { timeout: 120_000 }, async () => {
+    const store = await openStore({ dataDir });
+    try {
+      const name = Array.from({ length: 6001 }, (_, i) => "abcdefghijklmnopqrstuvwxyz0123456789"[(i * 7919 + ((i * i) % 101)) % 36]).join("");
+      const wide = cleanRecord({ podUid: "pg-wide", workload: { kind: "Deployment", name }, gracePeriodSeconds: 3_000_000_000 });
+      const after = cleanRecord({ podUid: "pg-after", pod: "after-0" });
+      const bad = cleanRecord({ podUid: "pg-bad", pod: "bad-\udc00" });
+      const result = await recordTerminations(store, [wide, bad, after]);
+      expect(result.quarantined.map((q) => [q.record.podUid, q.sqlState, q.entered])).toEqual([["pg-bad", "22P02", true]]);
+      expect(await getTermination("pg-wide", undefined, store)).toStrictEqual(wide);
+      expect(await getTermination("pg-after", undefined, store)).toStrictEqual(after);
+      expect((await findQuarantinedRecords({}, store)).items.map((q) => q.podUid)).toEqual(["pg-bad"]);
     } finally {
       await store.close();
     }

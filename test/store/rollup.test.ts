@@ -1,9 +1,10 @@
-// workload_days (the per workload, UTC day and cause rollup kept by triggers) against the same
+// workload_days (the per workload and UTC day rollup kept by triggers) against the same
 // aggregates computed from terminations, through inserts, content-hash rewrites, retention-style
 // deletes, a deleted workload and TRUNCATE; and the overview queries that read it (summaries over
 // ranges with partial days, trends) against a reference computed from terminations alone.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  findWorkloadCounts,
   findWorkloadSummaries,
   findWorkloadTrends,
   getWorkload,
@@ -11,7 +12,7 @@ import {
   type Store,
   type WorkloadSummary,
 } from "../../lib/store/index";
-import { splitDays } from "../../lib/store/rollup";
+import { causeColumn, splitDays, splitHours } from "../../lib/store/rollup";
 import { bucketStarts } from "../../lib/store/workloads";
 import { CAUSES, OUTCOMES, type TerminationRecord } from "../../lib/tracker/record";
 import { migratedStore, sql } from "../helpers/db";
@@ -58,18 +59,28 @@ function records(n: number, seed: number, prefix = "r"): TerminationRecord[] {
 
 /** workload_days as the triggers keep it, and the same aggregates computed from terminations. */
 async function rollupVsBase(url: string) {
-  const cols = `workload_id, day::text AS day, cause, terminations, clean, sigterm, sigkill, oom, error, unknown, with_traffic, requests::text, errors5xx::text`;
-  const kept = await sql(url, `SELECT ${cols} FROM workload_days ORDER BY 1, 2, 3`);
+  const causes = CAUSES.map(causeColumn);
+  const cols = `workload_id, day::text AS day, terminations, ${[...OUTCOMES, ...causes].join(", ")}, with_traffic, requests::text, errors5xx::text`;
+  const kept = await sql(url, `SELECT ${cols} FROM workload_days ORDER BY 1, 2`);
   const base = await sql(
     url,
     `SELECT ${cols} FROM (
-       SELECT workload_id, COALESCE((delete_requested_at AT TIME ZONE 'UTC')::date, '-infinity'::date) AS day, cause,
+       SELECT workload_id, COALESCE((delete_requested_at AT TIME ZONE 'UTC')::date, '-infinity'::date) AS day,
          count(*)::int AS terminations, ${OUTCOMES.map((o) => `count(*) FILTER (WHERE outcome = '${o}')::int AS ${o}`).join(", ")},
+         ${CAUSES.map((k) => `count(*) FILTER (WHERE cause = '${k}')::int AS ${causeColumn(k)}`).join(", ")},
          count(traffic)::int AS with_traffic, COALESCE(sum((traffic->>'requests')::bigint), 0) AS requests,
          COALESCE(sum((traffic->>'errors5xx')::bigint), 0) AS errors5xx
-       FROM terminations GROUP BY 1, 2, 3) x ORDER BY 1, 2, 3`,
+       FROM terminations GROUP BY 1, 2) x ORDER BY 1, 2`,
   );
-  return { kept, base };
+  const hourCols = `workload_id, hour, ${OUTCOMES.join(", ")}`;
+  const keptHours = await sql(url, `SELECT ${hourCols} FROM workload_hours ORDER BY 1, 2`);
+  const baseHours = await sql(
+    url,
+    `SELECT workload_id, (extract(epoch FROM date_trunc('hour', delete_requested_at AT TIME ZONE 'UTC')) / 3600)::int AS hour,
+       ${OUTCOMES.map((o) => `count(*) FILTER (WHERE outcome = '${o}')::int AS ${o}`).join(", ")}
+     FROM terminations WHERE delete_requested_at IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2`,
+  );
+  return { kept: { days: kept, hours: keptHours }, base: { days: base, hours: baseHours } };
 }
 
 describe("splitDays", () => {
@@ -109,6 +120,28 @@ describe("splitDays", () => {
   });
 });
 
+describe("splitHours", () => {
+  const H = 3_600_000;
+  it("reads whole hours inside one bucket from the rollup, the ends and the hours a bucket start cuts from terminations", () => {
+    const since = T0 + 30 * 60_000; // 00:30
+    const until = T0 + 10 * H + 59_999; // 10:00:59.999
+    expect(splitHours(since, until, [T0 + 3 * H, T0 + 6 * H + 1])).toEqual({
+      hours: { from: T0 / H + 1, to: T0 / H + 10, except: [T0 / H + 6] },
+      raw: [
+        { from: since, to: T0 + H },
+        { from: T0 + 6 * H, to: T0 + 7 * H },
+        { from: T0 + 10 * H, to: until + 1 },
+      ],
+    });
+  });
+  it("reads a range without a whole hour from terminations only", () => {
+    expect(splitHours(T0 + 1000, T0 + H - 1, [])).toEqual({ hours: null, raw: [{ from: T0 + 1000, to: T0 + H }] });
+  });
+  it("needs no partial hours when the range is whole hours", () => {
+    expect(splitHours(T0, T0 + 5 * H - 1, [T0 + 2 * H])).toEqual({ hours: { from: T0 / H, to: T0 / H + 5, except: [] }, raw: [] });
+  });
+});
+
 describe("bucketStarts", () => {
   it("puts every whole-ms offset in the bucket floor(offset / width) gives, capped at the last", () => {
     const r = rng(7);
@@ -144,7 +177,8 @@ describe("workload_days on Postgres", () => {
     const first = records(600, 1);
     await recordTerminations(store, first);
     let { kept, base } = await rollupVsBase(url);
-    expect(kept.length).toBeGreaterThan(50);
+    expect(kept.days.length).toBeGreaterThan(30);
+    expect(kept.hours.length).toBeGreaterThan(300);
     expect(kept).toEqual(base);
 
     // Rewrites (content hash changed): traffic joined later, outcome and cause corrected, a record
@@ -155,6 +189,8 @@ describe("workload_days on Postgres", () => {
       outcome: i % 4 === 0 ? ("sigkill" as const) : x.outcome,
       cause: i % 5 === 0 ? ("eviction" as const) : x.cause,
       deleteRequestedAt: i % 11 === 0 ? new Date(T0 + 5 * DAY + i * 1000).toISOString() : i % 13 === 0 ? null : x.deleteRequestedAt,
+      // A rewrite that changes no counted column (the drain alone): its +1 and -1 cancel out.
+      drainSeconds: i % 17 === 0 ? 99 : x.drainSeconds,
     }));
     const result = await recordTerminations(store, [...rewritten, ...records(100, 2, "n")]);
     expect(result.inserted).toHaveLength(100);
@@ -174,7 +210,7 @@ describe("workload_days on Postgres", () => {
     await sql(url, `DELETE FROM terminations WHERE delete_requested_at < $1`, [new Date(T0 + DAY).toISOString()]);
     ({ kept, base } = await rollupVsBase(url));
     expect(kept).toEqual(base);
-    expect(kept.some((k) => k.day === "2026-03-10")).toBe(false);
+    expect(kept.days.some((k) => k.day === "2026-03-10")).toBe(false);
 
     // A workload deleted: its terminations go by cascade, and its rollup rows with them.
     await sql(url, `DELETE FROM workloads WHERE name = 'svc-1'`);
@@ -182,12 +218,12 @@ describe("workload_days on Postgres", () => {
     expect(kept).toEqual(base);
 
     await sql(url, `TRUNCATE terminations CASCADE`);
-    expect(await rollupVsBase(url)).toEqual({ kept: [], base: [] });
+    expect(await rollupVsBase(url)).toEqual({ kept: { days: [], hours: [] }, base: { days: [], hours: [] } });
 
     // Emptying every table in one statement (what an operator, or the store benchmark, does).
     await recordTerminations(store, records(20, 3, "again"));
-    await sql(url, `TRUNCATE terminations, workload_days, termination_containers, termination_events CASCADE`);
-    expect(await rollupVsBase(url)).toEqual({ kept: [], base: [] });
+    await sql(url, `TRUNCATE terminations, workload_days, workload_hours, termination_containers, termination_events CASCADE`);
+    expect(await rollupVsBase(url)).toEqual({ kept: { days: [], hours: [] }, base: { days: [], hours: [] } });
   });
 });
 
@@ -201,6 +237,19 @@ describe("overview queries on the rollup", () => {
     // Rewritten and deleted rows too, so the rollup has been through its triggers' every path.
     await recordTerminations(store, records(300, 3).map((x) => ({ ...x, outcome: "oom" as const })));
     await sql(url, `DELETE FROM terminations WHERE pod_uid LIKE 'r-1%'`);
+    // Percentile edge cases, on a day every range below includes: one value, two values, only
+    // nulls, and ties.
+    const at = (i: number) => new Date(T0 + 2 * DAY + 3_600_000 + i * 60_000).toISOString();
+    const edge = (name: string, values: [number | null, number | null][]) =>
+      values.map(([drain, lag], i) =>
+        cleanRecord({ podUid: `${name}-${i}`, pod: `${name}-${i}`, cluster: "b", namespace: "edge", workload: { kind: "Deployment", name }, deleteRequestedAt: at(i), drainSeconds: drain, endpointLagSeconds: lag }),
+      );
+    await recordTerminations(store, [
+      ...edge("one-value", [[4.25, 0.5]]),
+      ...edge("two-values", [[1, 0.001], [3.5, 2]]),
+      ...edge("only-nulls", [[null, null], [null, null]]),
+      ...edge("ties", [[2, 1], [2, 1], [2, 1], [7, null], [2, 1]]),
+    ]);
   });
   afterAll(async () => {
     await cleanup?.();
@@ -251,11 +300,47 @@ describe("overview queries on the rollup", () => {
       expect(expected.length).toBeGreaterThan(0);
       expect(await findWorkloadSummaries(range, store)).toEqual(expected);
       expect(await findWorkloadSummaries({ ...range, cluster: "b" }, store)).toEqual(await reference({ ...range, cluster: "b" }));
+      for (const name of ["one-value", "two-values", "only-nulls", "ties"]) expect(expected.map((x) => x.name)).toContain(name);
       const one = expected[expected.length - 1]!;
       const detail = await getWorkload(one, range, store);
       expect(detail && { ...detail, revisions: undefined, recommendations: undefined }).toEqual({ ...one, revisions: undefined, recommendations: undefined });
     });
   }
+
+  for (const [name, range] of ranges) {
+    it(`counts and a page of summaries equal the aggregates over terminations: ${name}`, async () => {
+      const expected = await reference(range);
+      const counts = expected.map(({ drainSeconds: _d, endpointLagSeconds: _l, gracePeriodSeconds: _g, ...c }) => c);
+      expect(await findWorkloadCounts(range, store)).toEqual(counts);
+      // A page: every other workload, given in another order; the answer keeps the summaries' order.
+      const page = expected.filter((_, i) => i % 2 === 1);
+      expect(page.length).toBeGreaterThan(2);
+      expect(await findWorkloadSummaries({ ...range, workloads: [...page].reverse() }, store)).toEqual(page);
+      const inB = (await reference({ ...range, cluster: "b" })).filter((x) => page.some((y) => y.name === x.name && y.cluster === x.cluster));
+      expect(await findWorkloadSummaries({ ...range, cluster: "b", workloads: page }, store)).toEqual(inB);
+      expect(await findWorkloadSummaries({ ...range, workloads: [] }, store)).toEqual([]);
+    });
+  }
+
+  it("trends of a page of workloads (whole hours from workload_hours) equal the trends from terminations", async () => {
+    const all = await findWorkloadSummaries({}, store);
+    const page = all.filter((_, i) => i % 2 === 0);
+    for (const [since, until] of [
+      [at(T0 + 1234), at(T0 + 6 * DAY - 77)],
+      [at(T0 + DAY + 3_600_000), at(T0 + 3 * DAY + 3_599_999)],
+      [at(T0 + 2 * DAY + 17), at(T0 + 2 * DAY + 9 * 3_600_000 + 5)],
+    ] as const) {
+      for (const buckets of [1, 3, 7, 24]) {
+        for (const outcome of [undefined, ["oom", "sigkill"] as const]) {
+          const fromTerminations = await findWorkloadTrends({ since, until, outcome }, buckets, store);
+          const keys = new Set(page.map((w) => `${w.cluster}/${w.name}`));
+          const expected = { ...fromTerminations, items: fromTerminations.items.filter((x) => keys.has(`${x.cluster}/${x.name}`)) };
+          expect(expected.items.length).toBeGreaterThan(0);
+          expect(await findWorkloadTrends({ since, until, outcome, workloads: page }, buckets, store), `${since.toISOString()} ${buckets}`).toEqual(expected);
+        }
+      }
+    }
+  });
 
   it("trends put each termination in the bucket the elapsed-time formula gives", async () => {
     const since = at(T0 + 1234);

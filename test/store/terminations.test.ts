@@ -155,11 +155,14 @@ describe("recordTerminations + getTermination", () => {
     expect((await getTermination("tz-1", undefined, store))?.deleteRequestedAt).toBe("2026-03-02T15:10:00.250Z");
   });
 
-  it("rejects a record with an invalid time and stores nothing of the call", async () => {
+  it("quarantines a record with an invalid time and stores the rest of the call", async () => {
     const before = await countTerminations({}, store);
     const bad = cleanRecord({ podUid: "bad-1", killingAt: "yesterday" });
-    await expect(recordTerminations(store, [cleanRecord({ podUid: "ok-1" }), bad])).rejects.toThrow(/killingAt/);
-    expect(await countTerminations({}, store)).toBe(before);
+    const result = await recordTerminations(store, [cleanRecord({ podUid: "ok-1" }), bad]);
+    expect(result.quarantined.map((q) => [q.record.podUid, q.sqlState])).toEqual([["bad-1", null]]);
+    expect(result.quarantined[0]?.error).toMatch(/killingAt is not a time/);
+    expect(await countTerminations({}, store)).toBe(before + 1);
+    expect(await getTermination("bad-1", undefined, store)).toBeNull();
   });
 });
 

@@ -7,6 +7,7 @@ import type { Fact } from "../../lib/tracker/fact";
 import { CheckpointError, TRACKER_CHECKPOINT_VERSION, trackerCheckpointSchema } from "../../lib/tracker/checkpoint";
 import { Tracker, type TrackerOptions } from "../../lib/tracker/tracker";
 import { exampleCaptures, readExampleFacts } from "../helpers/examples";
+import { measureCheckpointSizes, runningTracker } from "./checkpoint-sizes";
 import { churnCapture } from "./churn";
 import { Capture, T0, deleting, deployment, event, pod, replicaSet, slice } from "./kube";
 import { clean, owners, rows, web } from "./rows";
@@ -109,6 +110,25 @@ describe("tracker checkpoint: resume at every fact", () => {
     expectResumable(withTicks(facts, 5000), { cluster: "default", settleMs: 5000 });
   });
 
+  it("owner lookups by name resolve to the same controller after a restore", () => {
+    // ReplicaSet web-abc12 recreated under a new uid, then the old one's deletion seen: lookups by
+    // name now answer the old one, although the new one was inserted later. Pods whose owner
+    // reference has no uid are resolved by name.
+    const rs = (uid: string, revision: number) => ({ ...replicaSet("web", "abc12", revision), metadata: { ...replicaSet("web", "abc12", revision).metadata, uid } });
+    const byName = (name: string) => {
+      const p = pod({ name, owner: { kind: "ReplicaSet", name: "web-abc12" }, labels: { "pod-template-hash": "abc12" } });
+      (p.metadata.ownerReferences as { uid?: string }[])[0]!.uid = undefined;
+      return p;
+    };
+    const c = new Capture().add(-30, "ADDED", deployment("web", 5)).add(-20, "ADDED", rs("rs-old", 3)).add(-10, "ADDED", rs("rs-new", 5)).add(-5, "DELETED", rs("rs-old", 3));
+    c.graceful(byName("web-abc12-a"), { request: 0, grace: 30, exit: clean, finished: 9 });
+    c.add(20, "ADDED", rs("rs-newest", 6));
+    c.graceful(byName("web-abc12-b"), { request: 30, grace: 30, exit: clean, finished: 39 });
+    const records = play(new Tracker({ cluster: "default" }), asSteps(c.facts)).flat().map((r) => JSON.parse(r) as { revision: string; cause: string });
+    expect(records.map((r) => [r.revision, r.cause])).toEqual([["3", "rollout"], ["6", "delete"]]);
+    expectResumable(asSteps(c.facts), { cluster: "default" });
+  });
+
   it("a late event joins a record whose settle window spans the split", () => {
     const p = web();
     const steps: Step[] = [
@@ -136,7 +156,7 @@ describe("tracker checkpoint: synthetic churn", () => {
     const records = play(new Tracker(opts), steps).flat().map((r) => JSON.parse(r) as { podUid: string; cause: string; notes: string[] });
     expect(records.length).toBeGreaterThan(100);
     expect(new Set(records.map((r) => r.podUid)).size).toBe(records.length);
-    expect(new Set(records.map((r) => r.cause))).toEqual(new Set(["rollout", "force-delete", "scale-down", "node-pressure", "unknown"]));
+    expect(new Set(records.map((r) => r.cause))).toEqual(new Set(["rollout", "force-delete", "scale-down", "node-pressure", "delete", "unknown"]));
     expect(records.some((r) => r.notes.includes("expired"))).toBe(true);
     expect(records.some((r) => r.notes.includes("relist-stale-delete"))).toBe(true);
   });
@@ -190,10 +210,26 @@ describe("tracker checkpoint: the data", () => {
     expect(JSON.stringify(cp)).toBe(before);
   });
 
+  it("carries no pod annotations and only the pod labels the tracker reads", () => {
+    const p = web();
+    p.metadata.annotations = { big: "x".repeat(1_000_000) };
+    p.metadata.labels = { ...(p.metadata.labels as Record<string, string>), ...Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`team.example.com/label-${i}`, "v".repeat(60)])) };
+    const t = new Tracker({ cluster: "default" });
+    for (const f of owners(new Capture()).add(0.1, "MODIFIED", deleting(p, 0, 30)).facts) t.ingest(f);
+    const cp = t.checkpoint();
+    expect(cp.entries[0]!.pod.metadata).not.toHaveProperty("annotations");
+    expect(cp.entries[0]!.pod.metadata.labels).toEqual({ "pod-template-hash": "abc12" });
+    expect(JSON.stringify(cp).length).toBeLessThan(3000);
+  });
+
   it("stays small: grows with pods in termination and controllers, not with running pods", () => {
-    const { perPod, running } = measureSizes(500, 5000);
-    expect(perPod).toBeLessThan(2500);
-    expect(running).toBeLessThan(200_000);
+    const sizes = measureCheckpointSizes({ terminating: 500, running: 5000, finished: 1000 });
+    expect(sizes.perTerminatingPod).toBeLessThan(2000);
+    expect(sizes.perFinishedUid).toBeLessThanOrEqual(40);
+    // Running pods themselves are nowhere in it: only their 1,000 controllers (250 Deployments, 750 ReplicaSets).
+    const running = runningTracker(5000).checkpoint();
+    expect([running.entries.length, running.pending.length, running.finished.length, running.owners.controllers.length]).toEqual([0, 0, 0, 1000]);
+    expect(sizes.runningCluster / 1000).toBeLessThan(300);
   });
 });
 
@@ -242,35 +278,3 @@ describe("tracker checkpoint: bad checkpoints", () => {
     refused(good(), /written for cluster "default", not "prod"/, "prod");
   });
 });
-
-/**
- * Checkpoint bytes (JSON) per pod in termination (mid-drain: deleting, Killing event, endpoints
- * unready, owners known), and for a cluster of `runningPods` running pods under 2 ReplicaSets per
- * Deployment of 20 pods, with nothing in termination.
- */
-export function measureSizes(terminating: number, runningPods: number): { perPod: number; total: number; running: number } {
-  const empty = JSON.stringify(new Tracker({ cluster: "default" }).checkpoint()).length;
-  const t = new Tracker({ cluster: "default" });
-  const c = new Capture().add(-10, "ADDED", deployment("web", 5, terminating)).add(-10, "ADDED", replicaSet("web", "abc12", 4, terminating));
-  for (let i = 0; i < terminating; i++) {
-    const p = pod({ name: `web-abc12-${i}`, uid: `${crypto.randomUUID()}`, owner: { kind: "ReplicaSet", name: "web-abc12" }, labels: { "pod-template-hash": "abc12", app: "web" }, containers: [{ name: "app", preStop: { sleep: { seconds: 5 } }, spec: { image: "registry.example.com/shop/web:1.2.3", command: ["/bin/web"], args: ["--port=8080"] } }], sidecars: ["istio-proxy"] });
-    c.add(i / 100, "ADDED", p).add(1 + i / 100, "MODIFIED", deleting(p, 1 + i / 100, 30));
-    c.add(1.5 + i / 100, "ADDED", event(p, "Killing", "Stopping container app", 1));
-    c.add(1.6 + i / 100, "MODIFIED", slice(`web-${i}`, [{ pod: p, ready: false, terminating: true }]));
-  }
-  for (const f of c.facts) t.ingest(f);
-  if (t.size !== terminating) throw new Error(`expected ${terminating} pods in termination, have ${t.size}`);
-  const total = JSON.stringify(t.checkpoint()).length;
-
-  const r = new Tracker({ cluster: "default" });
-  const perDeployment = 20;
-  for (let d = 0; d < runningPods / perDeployment; d++) {
-    r.ingest({ at: T0, type: "ADDED", object: deployment(`svc-${d}`, 2, perDeployment, `team-${d % 40}`) });
-    r.ingest({ at: T0, type: "ADDED", object: replicaSet(`svc-${d}`, `old${d}`, 1, 0, `team-${d % 40}`) });
-    r.ingest({ at: T0, type: "ADDED", object: replicaSet(`svc-${d}`, `new${d}`, 2, perDeployment, `team-${d % 40}`) });
-    for (let i = 0; i < perDeployment; i++) {
-      r.ingest({ at: T0 + 1, type: "ADDED", object: pod({ name: `svc-${d}-new${d}-${i}`, uid: crypto.randomUUID(), ns: `team-${d % 40}`, owner: { kind: "ReplicaSet", name: `svc-${d}-new${d}` } }) });
-    }
-  }
-  return { perPod: (total - empty) / terminating, total, running: JSON.stringify(r.checkpoint()).length };
-}

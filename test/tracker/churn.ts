@@ -110,6 +110,16 @@ export function churnCapture(o: ChurnOptions): Fact[] {
     }
   }
 
+  // A node drained at once: pods whose deletions (and so settle deadlines) fall on the same
+  // instant, seen in descending UID order, so the order records come out in is the heap's.
+  const drainAt = 200 + r() * 10;
+  c.add(drainAt - 30, "ADDED", deployment("batchy", 1, 8, "ns9")).add(drainAt - 30, "ADDED", replicaSet("batchy", "hb", 1, 8, "ns9"));
+  for (let i = 7; i >= 0; i--) {
+    const p = pod({ name: `batchy-hb-${i}`, ns: "ns9", uid: `uid-drain-${i}`, owner: { kind: "ReplicaSet", name: "batchy-hb" }, labels: { "pod-template-hash": "hb" } });
+    c.add(drainAt - 20, "ADDED", p);
+    c.graceful(p, { request: drainAt, grace: 30, exit: { app: terminated(0, "Completed", Math.round(drainAt + 5)) }, finished: drainAt + 5 });
+  }
+
   // Job pods first seen already terminal and being deleted: no record.
   const jp = pod({ name: "nightly-x", ns: "batch", owner: { kind: "Job", name: "nightly-1" }, restartPolicy: "Never" });
   const jdone = finalDelete(withStates(deleting(jp, 60, 30), { app: terminated(0, "Completed", 50) }, "Succeeded"), 60);

@@ -45,7 +45,7 @@ export function statefulSet(name: string, updateRevision: string, replicas = 3, 
 }
 
 export function daemonSet(name: string, generation: number, ns = "kube-system"): Obj {
-  return { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name, namespace: ns, uid: `uid-ds-${name}`, generation }, spec: {}, status: {} };
+  return { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name, namespace: ns, uid: `uid-daemonset-${name}`, generation }, spec: {}, status: {} };
 }
 
 export function job(name: string, cronJob: string | null, ns = "batch"): Obj {

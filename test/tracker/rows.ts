@@ -20,6 +20,39 @@ export interface Row {
 
 export const rows: Row[] = [
   {
+    name: "an int64 grace period (3,000,000,000 s) keeps its exact value, request time and 95-year deadline",
+    capture: () => owners(new Capture()).add(-5, "ADDED", web()).graceful(web(), { request: 0, grace: 3_000_000_000, exit: clean, finished: 9 }),
+    expect: { gracePeriodSeconds: 3_000_000_000, deleteRequestedAt: ms(0), deadlineAt: ms(3_000_000_000), exitedAt: ms(9), drainSeconds: 9, outcome: "clean" },
+  },
+  {
+    name: "a grace period beyond 2^53 (JSON.parse rounds it) is unknown (null): the pod still gets its record",
+    capture: () => {
+      const c = owners(new Capture()).add(-5, "ADDED", web());
+      const d = deleting(web(), 0, 30);
+      d.metadata.deletionGracePeriodSeconds = 2 ** 63; // int64 max, as JSON.parse reads 9223372036854775807
+      c.add(0.12, "MODIFIED", d);
+      const done = withStates(d, clean, "Succeeded");
+      c.add(9.8, "MODIFIED", done);
+      c.add(10.1, "DELETED", done);
+      return c;
+    },
+    expect: { gracePeriodSeconds: null, deleteRequestedAt: ms(30), deadlineAt: ms(30), outcome: "clean" },
+  },
+  {
+    name: "a grace period too large for its deadline (deadline − grace is no date) takes the observation as the request time",
+    capture: () => {
+      const c = owners(new Capture()).add(-5, "ADDED", web());
+      const d = deleting(web(), 0, 30);
+      d.metadata.deletionGracePeriodSeconds = 2 ** 52;
+      c.add(0.12, "MODIFIED", d);
+      const done = withStates(d, clean, "Succeeded");
+      c.add(9.8, "MODIFIED", done);
+      c.add(10.1, "DELETED", done);
+      return c;
+    },
+    expect: { gracePeriodSeconds: 2 ** 52, deleteRequestedAt: ms(0.12), deadlineAt: ms(30), outcome: "clean" },
+  },
+  {
     name: "graceful rollout: first-observation grace and deadline survive the kubelet's grace-0 rewrite",
     capture: () => owners(new Capture()).add(-5, "ADDED", web()).graceful(web(), { request: 0, grace: 30, exit: clean, finished: 9 }),
     expect: {
@@ -463,6 +496,24 @@ export const rows: Row[] = [
       return new Capture().add(-10, "ADDED", daemonSet("agent", 4)).graceful(p, { request: 0, grace: 30, exit: clean, finished: 9 });
     },
     expect: { workload: { kind: "DaemonSet", name: "agent" }, revision: "7c9d8", cause: "rollout" },
+  },
+  {
+    name: "DaemonSet: the new template generation arriving just after the deletion still makes it a rollout",
+    capture: () => {
+      const p = pod({ name: "agent-x9", ns: "kube-system", owner: { kind: "DaemonSet", name: "agent" }, labels: { "controller-revision-hash": "7c9d8", "pod-template-generation": "3" } });
+      const c = new Capture().add(-10, "ADDED", daemonSet("agent", 3)).graceful(p, { request: 0, grace: 30, exit: clean, finished: 9 }).add(0.5, "MODIFIED", daemonSet("agent", 4));
+      c.facts.sort((a, b) => (a.at ?? 0) - (b.at ?? 0)); // the DaemonSet's update lands between the pod's events
+      return c;
+    },
+    expect: { workload: { kind: "DaemonSet", name: "agent" }, revision: "7c9d8", cause: "rollout" },
+  },
+  {
+    name: "DaemonSet: a pod of the current generation deleted is a plain delete",
+    capture: () => {
+      const p = pod({ name: "agent-x9", ns: "kube-system", owner: { kind: "DaemonSet", name: "agent" }, labels: { "controller-revision-hash": "7c9d8", "pod-template-generation": "3" } });
+      return new Capture().add(-10, "ADDED", daemonSet("agent", 3)).graceful(p, { request: 0, grace: 30, exit: clean, finished: 9 });
+    },
+    expect: { workload: { kind: "DaemonSet", name: "agent" }, revision: "7c9d8", cause: "delete" },
   },
   {
     name: "Job → CronJob owner resolution; a deleted running Job pod is a termination",

@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { recordTerminations } from "../../lib/store/index.ts";
+import { recordTerminations, type Store } from "../../lib/store/index.ts";
 import type { TerminationRecord } from "../../lib/tracker/record.ts";
 import { killAll, requireBuild, startReadyServe, terminate, type Served } from "../e2e/helpers.ts";
 import { migratedStore } from "../helpers/db.ts";
@@ -62,10 +62,15 @@ export async function overflowsX(page: Page): Promise<boolean> {
  * A `drainwatch serve --no-ingest` on a fresh database holding `records` (no metrics source, no
  * cluster), and a Chromium: what the page tests open pages on. `close()` stops both.
  */
-export async function uiServer(records: readonly TerminationRecord[]): Promise<{ served: Served; browser: Browser; close(): Promise<void> }> {
+export async function uiServer(
+  records: readonly TerminationRecord[],
+  /** More seeding on the same store before serve starts (coverage gaps, …). */
+  prepare?: (store: Store) => Promise<void>,
+): Promise<{ served: Served; browser: Browser; close(): Promise<void> }> {
   requireBuild();
   const db = await migratedStore();
   await recordTerminations(db.store, records);
+  await prepare?.(db.store);
   const served = await startReadyServe({ DATABASE_URL: db.url, PROMETHEUS_URL: undefined, KUBECONFIG: undefined }, ["--no-ingest"]);
   const browser = await launchChromium();
   return {

@@ -6,6 +6,7 @@ import { recordTerminations } from "../../lib/store/index.ts";
 import { get, killAll, requireBuild, type Served, startReadyServe, terminate } from "../e2e/helpers.ts";
 import { migratedStore } from "../helpers/db.ts";
 import { sigkillRecord } from "../store/fixtures.ts";
+import { seconds } from "../../app/_ui/format.ts";
 
 let s: Served;
 const cleanups: (() => unknown)[] = [];
@@ -16,7 +17,7 @@ beforeAll(async () => {
   const now = Date.now();
   // 120 workloads, one termination each within the last hour.
   const records = Array.from({ length: 120 }, (_, i) =>
-    sigkillRecord({ podUid: `page-${i}`, pod: `svc-${i}-abc`, workload: { kind: "Deployment", name: `svc-${String(i).padStart(3, "0")}` }, deleteRequestedAt: new Date(now - 60_000 - i * 1000).toISOString() }),
+    sigkillRecord({ podUid: `page-${i}`, pod: `svc-${i}-abc`, workload: { kind: "Deployment", name: `svc-${String(i).padStart(3, "0")}` }, deleteRequestedAt: new Date(now - 60_000 - i * 1000).toISOString(), drainSeconds: i + 0.5 }),
   );
   await recordTerminations(store, records);
   s = await startReadyServe({ DATABASE_URL: url, DRAINWATCH_SHUTDOWN_DELAY_SECONDS: "0" }, ["--no-ingest"]);
@@ -41,6 +42,18 @@ describe("workload pages", () => {
     expect(rows(third.text)[19]).toBe("shop/Deployment/svc-119");
     // A page past the end shows the last one.
     expect(rows((await get(`${s.base}/?sort=name&dir=asc&page=99`)).text)).toEqual(rows(third.text));
+  });
+
+  it("each row shows its own workload's p95 drain, whether the page is ordered by counts (percentiles read for the page) or by p95 drain (for all)", async () => {
+    const drains = (html: string) =>
+      [...html.matchAll(/data-workload="shop\/Deployment\/svc-(\d+)"[\s\S]*?data-label="p95 drain"><span[^>]*>([^<]+)</g)].map((m) => [Number(m[1]), m[2]] as const);
+    for (const [path, n] of [["/", 50], ["/?page=3", 20], ["/?sort=drain", 50], ["/workloads?since=24h&sort=lag&page=2", 20], ["/workloads?since=24h", 100]] as const) {
+      const got = drains((await get(`${s.base}${path}`)).text);
+      expect(got, path).toHaveLength(n);
+      for (const [i, text] of got) expect(text, `${path} svc-${i}`).toBe(seconds(i + 0.5));
+    }
+    // By p95 drain, largest first: every workload's percentile was read to order them.
+    expect(rows((await get(`${s.base}/?sort=drain`)).text).slice(0, 2)).toEqual(["shop/Deployment/svc-119", "shop/Deployment/svc-118"]);
   });
 
   it("/workloads shows 100 a page", async () => {

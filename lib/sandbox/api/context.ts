@@ -3,7 +3,11 @@
 import type http from "node:http";
 import type { ObjectStore } from "../store.ts";
 import type { KObject } from "../types.ts";
+import type { EvictionVerdict } from "../sim/controllers/disruption.ts";
 import type { ResourceDef } from "./resources.ts";
+
+export const DELETABLE_KINDS = ["StatefulSet", "DaemonSet", "Job", "CronJob"] as const;
+export type DeletableKind = (typeof DELETABLE_KINDS)[number];
 
 /** What the simulator offers the API layer for the verbs that start terminations. */
 export interface ApiBackend {
@@ -11,8 +15,10 @@ export interface ApiBackend {
   now(): number;
   /** The deleted (or deleting) pod, or undefined when there is no such pod. */
   deletePod(namespace: string, name: string, gracePeriodSeconds: number | undefined): KObject | undefined;
-  /** False when there is no such pod. */
-  evictPod(namespace: string, name: string, gracePeriodSeconds: number | undefined): boolean;
+  /** Deletes a workload object (background propagation); undefined when there is none. */
+  deleteWorkload(kind: DeletableKind, namespace: string, name: string): KObject | undefined;
+  /** The eviction API's verdict (PodDisruptionBudgets); undefined when there is no such pod. */
+  evictPod(namespace: string, name: string, gracePeriodSeconds: number | undefined): EvictionVerdict | undefined;
 }
 
 export interface ServerOptions {
@@ -22,6 +28,8 @@ export interface ServerOptions {
   /** How a watch from a compacted resourceVersion fails: in-stream ERROR (like the API server) or HTTP 410. */
   expiredWatch: "stream" | "http";
   onRequest?: (method: string, url: string, accept: string) => void;
+  /** Paths outside the Kubernetes API (metrics, ground truth): true when handled. */
+  routes?: (r: ApiRequest) => boolean | Promise<boolean>;
 }
 
 export interface ApiContext {

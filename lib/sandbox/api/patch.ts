@@ -1,11 +1,13 @@
-// PATCH (JSON merge patch, RFC 7386) of a Lease; a resourceVersion in the patch must match.
+// PATCH (JSON merge patch, RFC 7386) of a Lease or a Node (kubectl cordon/drain send
+// {"spec":{"unschedulable":true}}, which a strategic merge reads the same); a resourceVersion in
+// the patch must match.
 import type { KObject } from "../types.ts";
 import type { ApiContext, ResourceRequest } from "./context.ts";
 import { isRecord, send } from "./http.ts";
 import * as status from "./status.ts";
 import { view } from "./views.ts";
 
-export function patchLease(ctx: ApiContext, r: ResourceRequest & { target: { name: string } }, current: KObject, body: Record<string, unknown>): void {
+export function patchObject(ctx: ApiContext, r: ResourceRequest & { target: { name: string } }, current: KObject, body: Record<string, unknown>): void {
   const { def, name, namespace } = r.target;
   const rv = isRecord(body.metadata) ? body.metadata.resourceVersion : undefined;
   if (rv !== undefined && rv !== current.metadata.resourceVersion) return send(r.res, 409, status.conflict(def.plural, def.group, name));

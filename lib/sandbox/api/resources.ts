@@ -16,18 +16,22 @@ export interface ResourceDef {
 }
 
 const READ = ["get", "list", "watch"];
+/** Workload kinds the sandbox lets kubectl delete (background propagation). */
+const READ_DELETE = ["delete", "get", "list", "watch"];
 const RW = ["create", "delete", "get", "list", "patch", "update", "watch"];
 
 export const RESOURCES: readonly ResourceDef[] = [
   { group: "", version: "v1", plural: "pods", singular: "pod", kind: "Pod", namespaced: true, shortNames: ["po"], verbs: ["delete", "get", "list", "watch"], storeKey: "pods", categories: ["all"] },
   { group: "", version: "v1", plural: "events", singular: "event", kind: "Event", namespaced: true, shortNames: ["ev"], verbs: READ, storeKey: "events" },
   { group: "", version: "v1", plural: "namespaces", singular: "namespace", kind: "Namespace", namespaced: false, shortNames: ["ns"], verbs: READ, storeKey: "namespaces" },
-  { group: "", version: "v1", plural: "nodes", singular: "node", kind: "Node", namespaced: false, shortNames: ["no"], verbs: READ, storeKey: "nodes" },
+  { group: "", version: "v1", plural: "nodes", singular: "node", kind: "Node", namespaced: false, shortNames: ["no"], verbs: ["get", "list", "patch", "watch"], storeKey: "nodes" },
   { group: "apps", version: "v1", plural: "deployments", singular: "deployment", kind: "Deployment", namespaced: true, shortNames: ["deploy"], verbs: READ, storeKey: "deployments", categories: ["all"] },
   { group: "apps", version: "v1", plural: "replicasets", singular: "replicaset", kind: "ReplicaSet", namespaced: true, shortNames: ["rs"], verbs: READ, storeKey: "replicasets", categories: ["all"] },
-  { group: "apps", version: "v1", plural: "statefulsets", singular: "statefulset", kind: "StatefulSet", namespaced: true, shortNames: ["sts"], verbs: READ, storeKey: "statefulsets", categories: ["all"] },
-  { group: "apps", version: "v1", plural: "daemonsets", singular: "daemonset", kind: "DaemonSet", namespaced: true, shortNames: ["ds"], verbs: READ, storeKey: "daemonsets", categories: ["all"] },
-  { group: "batch", version: "v1", plural: "jobs", singular: "job", kind: "Job", namespaced: true, verbs: READ, storeKey: "jobs", categories: ["all"] },
+  { group: "apps", version: "v1", plural: "statefulsets", singular: "statefulset", kind: "StatefulSet", namespaced: true, shortNames: ["sts"], verbs: READ_DELETE, storeKey: "statefulsets", categories: ["all"] },
+  { group: "apps", version: "v1", plural: "daemonsets", singular: "daemonset", kind: "DaemonSet", namespaced: true, shortNames: ["ds"], verbs: READ_DELETE, storeKey: "daemonsets", categories: ["all"] },
+  { group: "batch", version: "v1", plural: "jobs", singular: "job", kind: "Job", namespaced: true, verbs: READ_DELETE, storeKey: "jobs", categories: ["all"] },
+  { group: "batch", version: "v1", plural: "cronjobs", singular: "cronjob", kind: "CronJob", namespaced: true, shortNames: ["cj"], verbs: READ_DELETE, storeKey: "cronjobs", categories: ["all"] },
+  { group: "policy", version: "v1", plural: "poddisruptionbudgets", singular: "poddisruptionbudget", kind: "PodDisruptionBudget", namespaced: true, shortNames: ["pdb"], verbs: READ, storeKey: "poddisruptionbudgets" },
   { group: "discovery.k8s.io", version: "v1", plural: "endpointslices", singular: "endpointslice", kind: "EndpointSlice", namespaced: true, verbs: READ, storeKey: "endpointslices" },
   { group: "events.k8s.io", version: "v1", plural: "events", singular: "event", kind: "Event", namespaced: true, shortNames: ["ev"], verbs: READ, storeKey: "events" },
   { group: "coordination.k8s.io", version: "v1", plural: "leases", singular: "lease", kind: "Lease", namespaced: true, verbs: RW, storeKey: "leases" },
@@ -74,7 +78,7 @@ export function apiGroup(name: string): object | undefined {
 
 export function apiResourceList(groupVersion: string): object | undefined {
   const defs = RESOURCES.filter((r) => groupVersionOf(r) === groupVersion);
-  if (defs.length === 0 && groupVersion !== "policy/v1") return undefined;
+  if (defs.length === 0) return undefined;
   const resources: object[] = defs.map((r) => ({
     name: r.plural,
     singularName: r.singular,
@@ -87,9 +91,6 @@ export function apiResourceList(groupVersion: string): object | undefined {
   for (const s of SUBRESOURCES) {
     if (s.groupVersion !== groupVersion) continue;
     resources.push({ name: s.name, singularName: "", namespaced: true, group: s.group, version: s.version, kind: s.kind, verbs: s.verbs });
-  }
-  if (groupVersion === "policy/v1") {
-    resources.push({ name: "poddisruptionbudgets", singularName: "poddisruptionbudget", namespaced: true, kind: "PodDisruptionBudget", verbs: READ, shortNames: ["pdb"] });
   }
   return { kind: "APIResourceList", apiVersion: "v1", groupVersion, resources };
 }

@@ -3,15 +3,15 @@
 // (get, list, watch, create, update, patch, delete, evict) and discovery its own.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { ApiBackend, ApiContext, ApiRequest, ResourceRequest, ServerOptions } from "./context.ts";
+import { DELETABLE_KINDS, type ApiBackend, type ApiContext, type ApiRequest, type DeletableKind, type ResourceRequest, type ServerOptions } from "./context.ts";
 import { createLease } from "./create.ts";
-import { deleteLease, deletePod } from "./delete.ts";
+import { deleteLease, deletePod, deleteWorkload } from "./delete.ts";
 import { discovery, serveFixed } from "./discovery.ts";
 import { evictPod } from "./evict.ts";
 import { get } from "./get.ts";
 import { isRecord, readBody, send } from "./http.ts";
 import { lister } from "./list.ts";
-import { patchLease } from "./patch.ts";
+import { patchObject } from "./patch.ts";
 import * as status from "./status.ts";
 import { parseTarget } from "./target.ts";
 import { updateLease } from "./update.ts";
@@ -58,7 +58,7 @@ export async function startApiServer(backend: ApiBackend, opts: ServerOptions): 
     const body = await readBody(r.req);
     if (!isRecord(body)) return send(res, 400, status.badRequest("a JSON object body is required"));
     if (method === "PUT") return updateLease(ctx, r, current, body);
-    if (method === "PATCH") return patchLease(ctx, r, current, body);
+    if (method === "PATCH") return patchObject(ctx, r, current, body);
     return send(res, 405, status.methodNotAllowed(`${method} is not supported`));
   };
 
@@ -69,6 +69,7 @@ export async function startApiServer(backend: ApiBackend, opts: ServerOptions): 
     opts.onRequest?.(method, req.url ?? "/", accept);
     const r: ApiRequest = { method, path: url.pathname.replace(/\/+$/, "") || "/", q: url.searchParams, accept, req, res };
 
+    if (opts.routes && (await opts.routes(r))) return;
     if (method === "GET" && serveFixed(r, server.port)) return;
     const target = parseTarget(r.path);
     if (target === "discovery") return discovery(r);
@@ -77,6 +78,16 @@ export async function startApiServer(backend: ApiBackend, opts: ServerOptions): 
 
     if (target.def.kind === "Lease" && method !== "GET") return writeLease(rr);
     if (method === "GET") return read(rr);
+    if (target.def.kind === "Node" && method === "PATCH" && isNamed(rr)) {
+      // Cordon and uncordon: the scheduler (pod factory) reads spec.unschedulable.
+      const current = ctx.store.get("nodes", undefined, rr.target.name);
+      if (!current) return send(res, 404, status.notFound("nodes", "", rr.target.name));
+      const body = await readBody(req);
+      if (!isRecord(body)) return send(res, 400, status.badRequest("a JSON object body is required"));
+      return patchObject(ctx, rr, current, body);
+    }
+    const kind = target.def.kind as DeletableKind;
+    if (DELETABLE_KINDS.includes(kind) && method === "DELETE" && target.sub === undefined && isNamespacedNamed(rr)) return deleteWorkload(ctx, rr, kind);
     if (target.def.kind === "Pod" && isNamespacedNamed(rr)) {
       if (method === "DELETE" && target.sub === undefined) return deletePod(ctx, rr);
       if (method === "POST" && target.sub === "eviction") return evictPod(ctx, rr);

@@ -7,7 +7,7 @@ export interface StatusBody {
   status: "Failure" | "Success";
   message?: string;
   reason?: string;
-  details?: { name?: string; group?: string; kind?: string };
+  details?: { name?: string; group?: string; kind?: string; causes?: { reason: string; message: string }[] };
   code: number;
 }
 
@@ -54,6 +54,15 @@ export function methodNotAllowed(message: string): StatusBody {
 
 export function pathNotFound(path: string): StatusBody {
   return failure(404, "NotFound", `the server could not find the requested resource (${path})`);
+}
+
+/** The eviction API's refusal (eviction.go checkAndDecrement: NewTooManyRequests, retry-after 0). */
+export function disruptionBudget(message: string): StatusBody {
+  return failure(429, "TooManyRequests", "Cannot evict pod as it would violate the pod's disruption budget.", { causes: [{ reason: "DisruptionBudget", message }] });
+}
+
+export function internalError(message: string): StatusBody {
+  return failure(500, "InternalError", `Internal error occurred: ${message}`, { causes: [{ reason: "", message }] });
 }
 
 export function success(code = 200, details?: StatusBody["details"]): StatusBody {

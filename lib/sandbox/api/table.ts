@@ -96,6 +96,22 @@ function statusOf(o: KObject): Counts {
   return (o.status as Counts | undefined) ?? {};
 }
 
+function containersAndImages(o: KObject): [string, string] {
+  const cs = (o.spec as { template?: { spec?: { containers?: { name: string; image: string }[] } } } | undefined)?.template?.spec?.containers ?? [];
+  return [cs.map((c) => c.name).join(","), cs.map((c) => c.image).join(",")];
+}
+
+/** kubectl's Job columns: Status from the conditions (Running while active), succeeded/completions. */
+function jobCells(o: KObject, now: number): Cell[] {
+  const spec = (o.spec ?? {}) as { completions?: number };
+  const st = (o.status ?? {}) as { active?: number; succeeded?: number; startTime?: string; completionTime?: string; conditions?: { type: string; status: string }[] };
+  const has = (t: string) => st.conditions?.some((c) => c.type === t && c.status === "True") ?? false;
+  const status = has("Complete") ? "Complete" : has("Failed") ? "Failed" : (st.active ?? 0) > 0 ? "Running" : "Pending";
+  const start = parseRfc3339(st.startTime);
+  const end = parseRfc3339(st.completionTime) ?? now;
+  return [o.metadata.name, status, `${st.succeeded ?? 0}/${spec.completions ?? 1}`, start === null ? "" : humanDuration(end - start), age(o, now)];
+}
+
 interface Printer {
   columns: Column[];
   cells: (o: KObject, now: number) => Cell[];
@@ -139,9 +155,42 @@ const PRINTERS: Record<string, Printer> = {
       return [o.metadata.name, specReplicas(o), s.replicas ?? 0, s.readyReplicas ?? 0, age(o, now)];
     },
   },
+  StatefulSet: {
+    columns: [NAME, col("Ready"), AGE, col("Containers", "string", 1), col("Images", "string", 1)],
+    cells: (o, now) => [o.metadata.name, `${statusOf(o).readyReplicas ?? 0}/${specReplicas(o)}`, age(o, now), ...containersAndImages(o)],
+  },
+  DaemonSet: {
+    columns: [NAME, col("Desired", "integer"), col("Current", "integer"), col("Ready", "integer"), col("Up-to-date", "integer"), col("Available", "integer"), col("Node Selector"), AGE],
+    cells: (o, now) => {
+      const s = (o.status ?? {}) as Record<string, number | undefined>;
+      const n = (k: string) => s[k] ?? 0;
+      return [o.metadata.name, n("desiredNumberScheduled"), n("currentNumberScheduled"), n("numberReady"), n("updatedNumberScheduled"), n("numberAvailable"), "<none>", age(o, now)];
+    },
+  },
+  Job: {
+    columns: [NAME, col("Status"), col("Completions"), col("Duration"), AGE],
+    cells: (o, now) => jobCells(o, now),
+  },
+  CronJob: {
+    columns: [NAME, col("Schedule"), col("Timezone"), col("Suspend"), col("Active", "integer"), col("Last Schedule"), AGE],
+    cells: (o, now) => {
+      const spec = (o.spec ?? {}) as { schedule?: string; timeZone?: string; suspend?: boolean };
+      const st = (o.status ?? {}) as { active?: unknown[]; lastScheduleTime?: string };
+      const last = parseRfc3339(st.lastScheduleTime);
+      return [o.metadata.name, spec.schedule ?? "", spec.timeZone ?? "<none>", spec.suspend ? "True" : "False", st.active?.length ?? 0, last === null ? "<none>" : humanDuration(now - last), age(o, now)];
+    },
+  },
+  PodDisruptionBudget: {
+    columns: [NAME, col("Min Available"), col("Max Unavailable"), col("Allowed Disruptions", "integer"), AGE],
+    cells: (o, now) => {
+      const spec = (o.spec ?? {}) as { minAvailable?: number | string; maxUnavailable?: number | string };
+      const allowed = (o.status as { disruptionsAllowed?: number } | undefined)?.disruptionsAllowed ?? 0;
+      return [o.metadata.name, String(spec.minAvailable ?? "N/A"), String(spec.maxUnavailable ?? "N/A"), allowed, age(o, now)];
+    },
+  },
   Node: {
     columns: [NAME, col("Status"), col("Roles"), AGE, col("Version")],
-    cells: (o, now) => [o.metadata.name, "Ready", "<none>", age(o, now), "v1.32.0-sandbox"],
+    cells: (o, now) => [o.metadata.name, (o.spec as { unschedulable?: boolean } | undefined)?.unschedulable ? "Ready,SchedulingDisabled" : "Ready", "<none>", age(o, now), "v1.32.0-sandbox"],
   },
   Namespace: {
     columns: [NAME, col("Status"), AGE],

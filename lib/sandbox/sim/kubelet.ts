@@ -18,6 +18,8 @@ const TERMINAL_DELAY_MS = 800;
 /** containerd reports Error first and corrects it to OOMKilled this much later. */
 const OOM_CORRECTION_MS = 1200;
 const FINAL_DELETE_DELAY_MS = 200;
+/** Node-pressure eviction: the Evicted event, then Killing this long after the decision. */
+export const PRESSURE_KILLING_DELAY_MS = 300;
 
 export interface PodHandle {
   uid: string;
@@ -141,7 +143,7 @@ export class Kubelet {
       const pod = this.pod(h);
       if (pod) this.host.events.record(pod, "Warning", "Evicted", message, { component: "kubelet", host: h.node });
     });
-    clock.at(t + 300, () => this.killingEvents(h));
+    clock.at(t + PRESSURE_KILLING_DELAY_MS, () => this.killingEvents(h));
     clock.at(t + 3400, () => {
       // DisruptionTarget reaches the API only together with the terminal phase (mergePodStatus).
       if (!this.mutate(h, (p) => setEvicted(p, rfc3339(clock.now()), message))) return;

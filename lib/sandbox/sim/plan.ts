@@ -20,6 +20,8 @@ export interface PlannedExit {
   sidecar: ContainerProfile["sidecar"];
   /** virtual epoch ms */
   at: number;
+  /** when the container gets SIGTERM (virtual epoch ms; it may ignore it) */
+  sigtermAt: number;
   exitCode: number;
   reason: "Completed" | "Error" | "OOMKilled";
   /** OOM: the runtime first reports Error, then corrects it (containerd race, reference 2.3) */
@@ -111,7 +113,7 @@ export function planTermination(containers: readonly ContainerProfile[], t0: num
       killed = true;
     }
     const firstReason = reason === "OOMKilled" ? "Error" : reason;
-    exits.push({ name: c.name, sidecar: c.sidecar, at, exitCode, reason, firstReason, killed, outcome: exitOutcome({ exitCode, reason, killed }) });
+    exits.push({ name: c.name, sidecar: c.sidecar, at, sigtermAt: sigterm, exitCode, reason, firstReason, killed, outcome: exitOutcome({ exitCode, reason, killed }) });
   }
 
   // Native sidecars: preStop at T0 (in parallel), SIGTERM once every main container and every
@@ -132,7 +134,7 @@ export function planTermination(containers: readonly ContainerProfile[], t0: num
     }
     const exitCode = killed ? 137 : 0;
     const reason = killed ? "Error" : "Completed";
-    exits.push({ name: c.name, sidecar: "native", at, exitCode, reason, firstReason: reason, killed, outcome: exitOutcome({ exitCode, reason, killed }) });
+    exits.push({ name: c.name, sidecar: "native", at, sigtermAt: start, exitCode, reason, firstReason: reason, killed, outcome: exitOutcome({ exitCode, reason, killed }) });
     turn = at;
   }
 

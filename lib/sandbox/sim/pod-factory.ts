@@ -2,7 +2,7 @@
 // registered with the simulator, and started after the scenario's podStartSeconds (pods that
 // exist at start are created running, "a day ago").
 import { rfc3339 } from "../time.ts";
-import type { Pod, ReplicaSet } from "../types.ts";
+import type { OwnerReference, Pod, PodTemplate, ReplicaSet } from "../types.ts";
 import { DAY_MS, type Sim } from "./context.ts";
 import type { PodRegistry } from "./pod-registry.ts";
 import { isTerminalPod, setPending, setRunning } from "./pods.ts";
@@ -13,6 +13,20 @@ export interface PodFactoryHost {
   nodeIP(node: string): string | undefined;
   /** The started pod changed (Running and ready). */
   podChanged(rt: PodRuntime): void;
+  /** False for a cordoned node: the scheduler places no new pods there. */
+  schedulable?(node: string): boolean;
+}
+
+/** Where a pod comes from: its controller, its name and template, and (DaemonSet) its node. */
+export interface PodOrigin {
+  name: string;
+  generateName?: string;
+  template: PodTemplate;
+  owner: OwnerReference;
+  /** a fixed node (DaemonSet pods tolerate cordons); else round robin over schedulable nodes */
+  node?: string;
+  labels?: Record<string, string>;
+  finalizers?: string[];
 }
 
 export class PodFactory {
@@ -22,33 +36,58 @@ export class PodFactory {
     private readonly host: PodFactoryHost,
   ) {}
 
+  /** A ReplicaSet's pod: "<rs>-<5 random>". */
   create(w: WorkloadState, rs: ReplicaSet, initial: boolean): Pod {
+    const { store, rng } = this.sim;
+    let name = `${rs.metadata.name}-${rng.suffix(5)}`;
+    while (store.peek("pods", w.config.namespace, name)) name = `${rs.metadata.name}-${rng.suffix(5)}`;
+    const owner = { apiVersion: "apps/v1", kind: "ReplicaSet", name: rs.metadata.name, uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true };
+    return this.createPod(w, { name, generateName: `${rs.metadata.name}-`, template: rs.spec.template, owner }, initial);
+  }
+
+  /** A free "<prefix><5 random>" pod name. */
+  uniqueName(namespace: string, prefix: string): string {
+    let name = `${prefix}${this.sim.rng.suffix(5)}`;
+    while (this.sim.store.peek("pods", namespace, name)) name = `${prefix}${this.sim.rng.suffix(5)}`;
+    return name;
+  }
+
+  private pickNode(w: WorkloadState): string {
+    const nodes = w.config.nodes ?? this.host.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[w.nextNode++ % nodes.length]!;
+      if (this.host.schedulable?.(n) ?? true) return n;
+    }
+    // Every node cordoned: a real pod would stay Pending unscheduled; the sandbox places it anyway.
+    return nodes[w.nextNode++ % nodes.length]!;
+  }
+
+  createPod(w: WorkloadState, origin: PodOrigin, initial: boolean): Pod {
     const { store, rng, clock } = this.sim;
     const c = w.config;
-    const nodes = this.host.nodes;
-    const node = nodes[w.nextNode++ % nodes.length]!;
-    let name = `${rs.metadata.name}-${rng.suffix(5)}`;
-    while (store.peek("pods", c.namespace, name)) name = `${rs.metadata.name}-${rng.suffix(5)}`;
+    const node = origin.node ?? this.pickNode(w);
+    const name = origin.name;
     const uid = rng.uid();
     const ids = new Map<string, string>();
     const containerId = (n: string) => {
       if (!ids.has(n)) ids.set(n, `containerd://${rng.hex(64)}`);
       return ids.get(n)!;
     };
-    const tpl = rs.spec.template;
+    const tpl = origin.template;
     const createdMs = initial ? this.sim.startedAt - DAY_MS : clock.now();
     const pod: Pod = {
       apiVersion: "v1",
       kind: "Pod",
       metadata: {
         name,
-        generateName: `${rs.metadata.name}-`,
+        ...(origin.generateName ? { generateName: origin.generateName } : {}),
         namespace: c.namespace,
         uid,
         creationTimestamp: rfc3339(createdMs),
-        labels: { ...tpl.metadata.labels },
+        labels: { ...tpl.metadata.labels, ...origin.labels },
         ...(tpl.metadata.annotations ? { annotations: { ...tpl.metadata.annotations } } : {}),
-        ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: rs.metadata.name, uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true }],
+        ownerReferences: [origin.owner],
+        ...(origin.finalizers ? { finalizers: [...origin.finalizers] } : {}),
       },
       spec: { ...structuredClone(tpl.spec), nodeName: node },
       status: {
@@ -59,7 +98,7 @@ export class PodFactory {
         containerStatuses: [],
       },
     };
-    const rt: PodRuntime = { uid, namespace: c.namespace, name, node, profiles: profilesOf(w), gone: false, workload: w, rsUid: rs.metadata.uid };
+    const rt: PodRuntime = { uid, namespace: c.namespace, name, node, profiles: profilesOf(w), gone: false, workload: w, rsUid: origin.owner.uid };
     this.registry.add(rt);
     if (initial) {
       setRunning(pod, rfc3339(createdMs), containerId);

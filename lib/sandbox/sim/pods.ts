@@ -1,7 +1,7 @@
 // Pure builders and edits of Pod objects: templates from the scenario, the running status a
 // started pod reports, and the status fields the kubelet rewrites during termination.
 import type { ContainerConfig, SidecarConfig, WorkloadConfig } from "../scenario.ts";
-import type { ContainerSpec, ContainerStatus, Pod, PodCondition, PodTemplate, PreStopHandler } from "../types.ts";
+import type { ContainerSpec, ContainerStatus, Pod, PodCondition, PodSpec, PodTemplate, PreStopHandler } from "../types.ts";
 import type { ContainerProfile } from "./plan.ts";
 
 export const CLASSIC_SIDECAR_DRAIN_SECONDS = 5;
@@ -60,8 +60,14 @@ export function podTemplate(w: WorkloadConfig, restartedAt: string | null): PodT
       restartPolicy: "Always",
       containers,
       ...(natives.length > 0 ? { initContainers: natives } : {}),
+      ...(w.nodes ? { affinity: hostnameAffinity(w.nodes) } : {}),
     },
   };
+}
+
+function hostnameAffinity(nodes: readonly string[]): NonNullable<PodSpec["affinity"]> {
+  const term = { matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [...nodes] }] };
+  return { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term] } } };
 }
 
 function runningStatus(c: ContainerSpec, startedAt: string, containerID: string, ready: boolean): ContainerStatus {

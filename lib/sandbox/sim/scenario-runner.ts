@@ -6,20 +6,39 @@ import { labelMatcher } from "../selectors.ts";
 import { rfc3339 } from "../time.ts";
 import type { Pod } from "../types.ts";
 import type { Sim } from "./context.ts";
-import type { DeploymentController } from "./controllers/deployment.ts";
+import type { RolloutChange } from "./controllers/deployment.ts";
+import type { DrainAction } from "./drain.ts";
 import { parseKubectl } from "./kubectl-action.ts";
 import type { PodRegistry } from "./pod-registry.ts";
 import { isPodReady } from "./pods.ts";
 import type { Terminations } from "./terminations.ts";
 import type { WorkloadState } from "./workload.ts";
 
+/** The workloads of every kind, by namespace/name, and what the schedule can do to them. */
+export interface WorkloadActions {
+  get(key: string): WorkloadState | undefined;
+  rollout(w: WorkloadState, change?: RolloutChange): void;
+  scale(w: WorkloadState, replicas: number): void;
+}
+
+/** Actions that go through the cluster rather than one controller. */
+export interface RunnerHost {
+  /** The eviction API (PodDisruptionBudgets apply). */
+  evict(namespace: string, name: string, gracePeriodSeconds: number | undefined): unknown;
+  drain(a: DrainAction): void;
+  uncordon(node: string): void;
+  deleteJob(w: WorkloadState): void;
+  runJob(w: WorkloadState): void;
+}
+
 export class ScenarioRunner {
   constructor(
     private readonly sim: Sim,
     private readonly scenario: Scenario,
-    private readonly deployments: DeploymentController,
+    private readonly deployments: WorkloadActions,
     private readonly registry: PodRegistry,
     private readonly terminations: Terminations,
+    private readonly host: RunnerHost,
   ) {}
 
   /** Schedules the scenario's actions, from the cluster's start. */
@@ -39,6 +58,8 @@ export class ScenarioRunner {
     log.debug({ action: a.action, at: rfc3339(this.sim.clock.now()) }, "sandbox action");
     if (a.action === "gc-failed") return this.gcFailed(a.namespace);
     if (a.action === "kubectl") return this.kubectl(a.command);
+    if (a.action === "drain") return this.host.drain(a);
+    if (a.action === "uncordon") return this.host.uncordon(a.node);
     const w = this.deployments.get(a.target);
     if (!w) return;
     const t = this.terminations;
@@ -52,7 +73,11 @@ export class ScenarioRunner {
       case "force-delete":
         return this.withVictim(w, (p) => void t.deleteAs(p, 0, "force-delete"));
       case "evict":
-        return this.withVictim(w, (p) => void t.evict(p.metadata.namespace!, p.metadata.name, a.gracePeriodSeconds));
+        return this.withVictim(w, (p) => void this.host.evict(p.metadata.namespace!, p.metadata.name, a.gracePeriodSeconds));
+      case "delete-job":
+        return this.host.deleteJob(w);
+      case "run-job":
+        return this.host.runJob(w);
       case "node-pressure":
         return this.withVictim(w, (p) => t.nodePressure(p, a.resource));
     }

@@ -6,7 +6,8 @@ import type { GroundTruth, GroundTruthBook } from "../ground-truth.ts";
 import { rfc3339, rfc3339Milli } from "../time.ts";
 import type { KObject, Pod } from "../types.ts";
 import type { Sim } from "./context.ts";
-import { intendedOutcome, type Kubelet } from "./kubelet.ts";
+import { intendedOutcome, PRESSURE_KILLING_DELAY_MS, type Kubelet } from "./kubelet.ts";
+import type { TerminationPlan } from "./plan.ts";
 import type { PodRegistry } from "./pod-registry.ts";
 import { addDisruptionTarget, isTerminalPod } from "./pods.ts";
 import { truthOf, type PlannedContainerExit } from "./truth.ts";
@@ -15,6 +16,12 @@ import type { PodRuntime } from "./workload.ts";
 export interface TerminationsHost {
   /** The pod's object changed (deleting, or gone). */
   podChanged(rt: PodRuntime): void;
+  /** How the pod's containers will stop (client traffic, sim/traffic). */
+  planned?(rt: PodRuntime, plan: TerminationPlan): void;
+  /** Its containers are killed at once (grace 0). */
+  killed?(rt: PodRuntime, at: number): void;
+  /** The kubelet starts killing it for node pressure at `killingAt`. */
+  evicted?(rt: PodRuntime, killingAt: number): void;
 }
 
 export class Terminations {
@@ -77,6 +84,7 @@ export class Terminations {
       if (rt) {
         rt.gone = true;
         if (!terminal && !wasDeleting) this.record(rt, removed as Pod, cause, "unknown", 0, now);
+        if (!terminal) this.host.killed?.(rt, now);
         this.truth.end(rt.uid, rfc3339Milli(now));
         this.host.podChanged(rt);
       }
@@ -90,6 +98,7 @@ export class Terminations {
     if (rt) {
       const plan = this.kubelet.terminate(rt, grace, now);
       this.record(rt, updated, cause, intendedOutcome(plan), grace, now, plan.exits);
+      this.host.planned?.(rt, plan);
       this.host.podChanged(rt);
     }
     return updated;
@@ -100,6 +109,7 @@ export class Terminations {
     const rt = this.registry.get(pod.metadata.uid);
     if (!rt) return;
     this.kubelet.evictForPressure(rt, resource, 60 + this.sim.rng.int(40));
+    this.host.evicted?.(rt, this.sim.clock.now() + PRESSURE_KILLING_DELAY_MS);
     this.record(rt, pod, "node-pressure", "unknown", null, this.sim.clock.now());
   }
 

@@ -32,7 +32,7 @@ export function truthOf(
     podUid: rt.uid,
     namespace: rt.namespace,
     pod: pod.metadata.name,
-    workload: { kind: "Deployment", name: rt.workload.config.name },
+    workload: { kind: rt.workload.config.kind, name: rt.workload.config.name },
     cause,
     outcome,
     gracePeriodSeconds: grace,

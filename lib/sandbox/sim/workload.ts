@@ -1,4 +1,4 @@
-// A simulated workload (today a Deployment) and the pods the simulator runs for it: the shared
+// A simulated workload (Deployment, StatefulSet, DaemonSet, Job or CronJob) and the pods the simulator runs for it: the shared
 // bookkeeping the controllers, the pod registry and the kubelet work on.
 import type { WorkloadConfig } from "../scenario.ts";
 import type { PodHandle } from "./kubelet.ts";
@@ -26,6 +26,7 @@ export interface WorkloadState {
 
 export interface PodRuntime extends PodHandle {
   workload: WorkloadState;
+  /** the pod's controller (ReplicaSet, StatefulSet, DaemonSet or Job) */
   rsUid: string;
 }
 

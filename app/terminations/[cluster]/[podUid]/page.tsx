@@ -8,6 +8,7 @@ import { metricsSourceInfo } from "../../../../lib/source-info.ts";
 import { findSiblingTerminations, getTermination } from "../../../../lib/store/queries.ts";
 import type { TerminationRecord } from "../../../../lib/tracker/record.ts";
 import { count, rate, seconds, signedSeconds, offsetSeconds, span, utc, wholeSeconds, percent } from "../../../_ui/format.ts";
+import { GapBanner } from "../../../_ui/gap-banner.tsx";
 import { NoteText } from "../../../_ui/notes.tsx";
 import { OutcomeBadge, OUTCOME_MEANING } from "../../../_ui/outcome.tsx";
 import { href, workloadHref } from "../../../_ui/params.ts";
@@ -85,6 +86,7 @@ export default async function TerminationPage({ params }: { params: Promise<Para
   const wl = { cluster: r.cluster, namespace: r.namespace, ...r.workload };
   const over = r.drainSeconds !== null && r.gracePeriodSeconds !== null && r.drainSeconds > r.gracePeriodSeconds;
   const metrics = metricsSourceInfo();
+  const termWindow = recordWindow(r);
 
   const tiles: TileProps[] = [
     {
@@ -143,6 +145,8 @@ export default async function TerminationPage({ params }: { params: Promise<Para
         <OutcomeBadge outcome={r.outcome} strong />
         <span className="chip">{r.cause}</span>
       </PageHead>
+
+      {termWindow ? <GapBanner since={termWindow.since} until={termWindow.until} cluster={r.cluster} /> : null}
 
       <Tiles tiles={tiles} />
 
@@ -264,6 +268,16 @@ export default async function TerminationPage({ params }: { params: Promise<Para
       )}
     </>
   );
+}
+
+/** From the delete request (or the earliest time known) to the deletion (or the latest known). */
+function recordWindow(r: TerminationRecord): { since: Date; until: Date } | null {
+  const times = [r.deleteRequestedAt, r.endpointsUnreadyAt, r.killingAt, r.exitedAt, r.deletedAt]
+    .filter((t): t is string => t !== null)
+    .map((t) => Date.parse(t))
+    .filter((t) => Number.isFinite(t));
+  if (times.length === 0) return null;
+  return { since: new Date(Math.min(...times)), until: new Date(Math.max(...times)) };
 }
 
 function utcMs(iso: string): string {

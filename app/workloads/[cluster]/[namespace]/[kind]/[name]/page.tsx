@@ -5,9 +5,10 @@ import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import { load } from "../../../../../../lib/errors.ts";
 import { metricsSourceInfo } from "../../../../../../lib/source-info.ts";
-import { findTerminations, getWorkload, getWorkloadCharts, type Recommendation, type WorkloadDetail, type WorkloadKey } from "../../../../../../lib/store/queries.ts";
+import { findGaps, findTerminations, getWorkload, getWorkloadCharts, type Recommendation, type WorkloadDetail, type WorkloadKey } from "../../../../../../lib/store/queries.ts";
 import { DrainHistogramChart, EndpointLagChart, ErrorsOverTimeChart, OutcomesOverTimeChart } from "../../../../../_ui/charts.tsx";
 import { Filters } from "../../../../../_ui/filters.tsx";
+import { GapBanner } from "../../../../../_ui/gap-banner.tsx";
 import { count, seconds, wholeSeconds } from "../../../../../_ui/format.ts";
 import { failedCount, OutcomeBar } from "../../../../../_ui/outcome.tsx";
 import { href, one, ParamError, parseRange, rangeParams, seg, terminationHref, type Range, type Search } from "../../../../../_ui/params.ts";
@@ -166,12 +167,14 @@ export default async function WorkloadPage({ params, searchParams }: { params: P
   }
   const timeRange = { since: range.since, until: range.until };
   const cursor = one(search, "cursor");
-  const [detail, charts, page] = await Promise.all([
+  const [detail, charts, page, gaps] = await Promise.all([
     load(getWorkload(key, timeRange)),
     load(getWorkloadCharts(key, timeRange)),
     // The object form: a name is never read as `Kind/name`, whatever it contains.
     load(findTerminations({ cluster: key.cluster, namespace: key.namespace, workload: { kind: key.kind, name: key.name }, ...timeRange, limit, cursor })),
+    load(findGaps({ cluster: key.cluster, ...timeRange })),
   ]);
+  const gapSpans = gaps.ok ? gaps.value.items.map((g) => ({ from: g.from.toISOString(), to: g.to.toISOString() })) : [];
   const metricsConfigured = metricsSourceInfo().kind !== "none";
   const head = (
     <PageHead title={<span data-testid="workload-name">{title}</span>} crumbs={crumbs}>
@@ -180,7 +183,12 @@ export default async function WorkloadPage({ params, searchParams }: { params: P
       </span>
     </PageHead>
   );
-  const filters = <Filters path={path} search={search} range={range} fields={{}} />;
+  const filters = (
+    <>
+      <GapBanner since={range.since} until={range.until} cluster={key.cluster} />
+      <Filters path={path} search={search} range={range} fields={{}} />
+    </>
+  );
 
   if (!detail.ok) {
     return (
@@ -227,8 +235,11 @@ export default async function WorkloadPage({ params, searchParams }: { params: P
           <Panel title="Drain time" hint="delete request → last main-container exit, by outcome; the dashed line is the grace period">
             <DrainHistogramChart data={charts.value.drain} />
           </Panel>
-          <Panel title="Outcomes over time" hint="terminations per bucket (UTC), by outcome; dotted lines mark rollouts">
-            <OutcomesOverTimeChart data={charts.value.outcomesOverTime} />
+          <Panel
+            title="Outcomes over time"
+            hint={`terminations per bucket (UTC), by outcome; dotted lines mark rollouts${gapSpans.length ? "; shaded: drainwatch was not watching" : ""}`}
+          >
+            <OutcomesOverTimeChart data={charts.value.outcomesOverTime} gaps={gapSpans} />
           </Panel>
           <Panel title="5xx during terminations" hint="5xx in termination windows per bucket (UTC), against the baselines before them">
             <ErrorsOverTimeChart data={charts.value.errorsOverTime} metricsConfigured={metricsConfigured} />
