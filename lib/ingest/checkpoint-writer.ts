@@ -21,6 +21,7 @@
 // drainwatch_records_dropped_total therefore stays 0 here: it counts records lost for good, which
 // this writer never does.
 import type { Logger } from "pino";
+import { databaseMessage } from "../errors.ts";
 import { log as rootLog } from "../log.ts";
 import type { Metrics } from "../metrics/registry.ts";
 import { backoffDelay, type BackoffOptions } from "../sources/live/backoff.ts";
@@ -183,7 +184,8 @@ export class CheckpointWriter implements RecordSink {
       const it = this.items[i]!;
       if (it.kind === "records") for (const r of it.records) records.push(r);
     }
-    const started = performance.now();
+    const started = Date.now();
+    const t0 = performance.now();
     try {
       await this.o.commit(marker.state, records);
     } catch (err) {
@@ -196,7 +198,7 @@ export class CheckpointWriter implements RecordSink {
       }
       this.counts.failures++;
       this.o.metrics?.writeFailures.inc();
-      this.setFailing({ since: this.failing?.since ?? Date.now(), error: describe(err) });
+      this.setFailing({ since: this.failing?.since ?? started, error: databaseMessage(err) });
       const delayMs = backoffDelay(this.attempt++, this.backoff);
       this.log.warn({ err: describe(err), depth: this.depth, attempt: this.attempt, delayMs }, "checkpoint commit failed: retrying");
       this.retryTimer = setTimeout(() => {
@@ -209,7 +211,7 @@ export class CheckpointWriter implements RecordSink {
     if (this.failing) this.setFailing(null);
     this.counts.commits++;
     this.counts.committedRecords += records.length;
-    this.counts.lastCommitMs = performance.now() - started;
+    this.counts.lastCommitMs = performance.now() - t0;
     if (this.state === "stopped") return;
     // Committed items are the head of the buffer: send() and mark() only append.
     this.items.splice(0, upto + 1);
