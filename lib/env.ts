@@ -118,6 +118,9 @@ const ingest = z.object({
   DRAINWATCH_WATCH_SILENCE_SECONDS: seconds(1, 86_400)
     .default(300)
     .describe("a watch with no event or bookmark for this long is reconnected"),
+  DRAINWATCH_CHECKPOINT_SECONDS: seconds(0.1, 300, { decimals: true })
+    .default(2)
+    .describe("how often the ingesting leader commits its checkpoint (finished records, tracker state, resourceVersions) in one transaction"),
   KUBECONFIG: z
     .string()
     .optional()
@@ -143,6 +146,7 @@ const sandbox = z.object({
     .pipe(z.number().positive("must be a positive number").max(100, "must be at most 100"))
     .optional()
     .describe("wall seconds per simulated second in the sandbox; unset: the scenario's own"),
+  DRAINWATCH_SANDBOX_WATCH_HISTORY: integer(1, 10_000_000, " of events").default(1000).describe("watch events the sandbox keeps per resource; a watch from an older resourceVersion gets 410 Gone"),
   DRAINWATCH_SANDBOX_PORT: z
     .string()
     .trim()

@@ -81,13 +81,19 @@ export async function runCapture(settings: Settings, argv: string[], deps: Captu
   return 0;
 }
 
-/** Writes every fact of the source as a capture line, respecting backpressure; returns the count. */
+/**
+ * Writes every fact of the source as a capture line, respecting backpressure; returns the count.
+ * BOOKMARKs are left out: they only carry a stream's position (no object, no uid), not traffic.
+ */
 export async function writeLines(source: Pick<LiveSource, "batches">, out: NodeJS.WritableStream): Promise<number> {
   let n = 0;
   for await (const batch of source.batches()) {
     let chunk = "";
-    for (const item of batch) chunk += captureLine(item.fact);
-    n += batch.length;
+    for (const item of batch) {
+      if (item.fact.type === "BOOKMARK") continue;
+      chunk += captureLine(item.fact);
+      n++;
+    }
     if (!out.write(chunk)) await once(out, "drain");
   }
   return n;

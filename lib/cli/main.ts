@@ -113,7 +113,7 @@ async function run(argv: string[]): Promise<number> {
     case "sandbox": {
       const { runSandboxCommand, SandboxUsageError } = await import("../sandbox/index.ts");
       try {
-        return await runSandboxCommand(rest);
+        return await runSandboxCommand(rest, { watchHistory: settings.sandbox.DRAINWATCH_SANDBOX_WATCH_HISTORY });
       } catch (e) {
         if (e instanceof SandboxUsageError) throw new UsageError(e.message);
         throw e;

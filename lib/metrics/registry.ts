@@ -22,6 +22,8 @@ export interface Metrics {
   readonly recordsDropped: Counter;
   /** Failed write attempts to the store (each retry counts). */
   readonly writeFailures: Counter;
+  /** Live ingest restarted from its last committed checkpoint (write buffer full, database out). */
+  readonly ingestRewinds: Counter;
   /** Records written to the store. */
   readonly terminationsRecorded: Counter<"cause" | "outcome">;
   /** Records the database rejected, counted when one enters quarantine (not again on retries of it). */
@@ -113,7 +115,12 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
     }),
     recordsDropped: new Counter({
       name: "drainwatch_records_dropped_total",
-      help: "Termination records dropped because the write buffer was full or unwritten at shutdown.",
+      help: "Termination records lost for good: the write buffer was full or unwritten at shutdown with no checkpoint to resume them from (live ingest with checkpoints rewinds instead).",
+      registers,
+    }),
+    ingestRewinds: new Counter({
+      name: "drainwatch_ingest_rewinds_total",
+      help: "Times live ingest discarded its unwritten work and resumed from the last committed checkpoint (write buffer full while the database failed); nothing is lost by a rewind.",
       registers,
     }),
     writeFailures: new Counter({

@@ -1,4 +1,4 @@
-// `drainwatch sandbox [--scenario FILE|demo] [--port N] [--time-scale X] [--seed N]`: runs the
+// `drainwatch sandbox [--scenario FILE|demo] [--port N] [--time-scale X] [--seed N] [--watch-history N]`: runs the
 // sandbox cluster until SIGTERM/SIGINT. The URL goes to stdout; hints and logs to stderr.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -7,9 +7,11 @@ import { parseArgs } from "node:util";
 import { log } from "../log.ts";
 import { startSandbox } from "./sandbox.ts";
 
-export const SANDBOX_USAGE = `Usage: drainwatch sandbox [--scenario FILE|demo] [--port N] [--time-scale X] [--seed N]
+export const SANDBOX_USAGE = `Usage: drainwatch sandbox [--scenario FILE|demo] [--port N] [--time-scale X] [--seed N] [--watch-history N]
   Serves a simulated Kubernetes API on 127.0.0.1 and plays the scenario (default: demo).
-  --time-scale X  wall seconds per virtual second (0.1 = ten times faster)
+  --time-scale X     wall seconds per virtual second (0.1 = ten times faster)
+  --watch-history N  watch events kept per resource; older resourceVersions get 410 Gone
+                     (default: DRAINWATCH_SANDBOX_WATCH_HISTORY, 1000)
 `;
 
 /** A bad flag: the CLI answers it like any usage error (exit 2, with the usage). */
@@ -17,7 +19,7 @@ export class SandboxUsageError extends Error {
   override readonly name = "SandboxUsageError";
 }
 
-export async function runSandboxCommand(argv: string[]): Promise<number> {
+export async function runSandboxCommand(argv: string[], defaults: { watchHistory?: number } = {}): Promise<number> {
   const { values } = parseFlags(() => parseArgs({
     args: argv,
     strict: true,
@@ -26,6 +28,7 @@ export async function runSandboxCommand(argv: string[]): Promise<number> {
       port: { type: "string", default: "0" },
       "time-scale": { type: "string" },
       seed: { type: "string" },
+      "watch-history": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   }));
@@ -39,8 +42,13 @@ export async function runSandboxCommand(argv: string[]): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SandboxUsageError(`sandbox --port: must be a port number from 0 to 65535, not ${JSON.stringify(values.port)}`);
   if (timeScale !== undefined && !(timeScale > 0)) throw new SandboxUsageError(`sandbox --time-scale: must be a number > 0`);
   if (seed !== undefined && !Number.isInteger(seed)) throw new SandboxUsageError(`sandbox --seed: must be an integer`);
+  const historyFlag = values["watch-history"];
+  const historyLimit = historyFlag === undefined ? defaults.watchHistory : Number(historyFlag);
+  if (historyLimit !== undefined && !(Number.isInteger(historyLimit) && historyLimit >= 1)) {
+    throw new SandboxUsageError(`sandbox --watch-history: must be a whole number of events >= 1, not ${JSON.stringify(historyFlag)}`);
+  }
 
-  const sandbox = await startSandbox({ scenario: values.scenario, port, timeScale, seed });
+  const sandbox = await startSandbox({ scenario: values.scenario, port, timeScale, seed, ...(historyLimit === undefined ? {} : { historyLimit }) });
   const dir = await mkdtemp(path.join(tmpdir(), "drainwatch-sandbox-"));
   const kubeconfigPath = path.join(dir, "kubeconfig");
   await writeFile(kubeconfigPath, sandbox.kubeconfigYaml(), { mode: 0o600 });

@@ -6,6 +6,12 @@ export interface FactItem {
   kind: "fact";
   fact: Fact;
   position: string;
+  /**
+   * Live sources: the watched stream (resource, or resource/namespace) and the resourceVersion it
+   * has reached once this item is processed; absent for items in the middle of a list (a resume
+   * from there would not be complete). What checkpoints store per stream.
+   */
+  resume?: { stream: string; resourceVersion: string };
 }
 
 /** Input that could not become a fact; reported and skipped. */

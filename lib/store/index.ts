@@ -16,6 +16,8 @@ export { migrate, MIGRATION_LOCK_KEY } from "./migrate";
 export type { MigrateOptions } from "./migrate";
 export { recordTerminations, recordTerminationsIn, WRITE_BATCH_SIZE } from "./write";
 export type { RecordResult, QuarantinedWrite, Tx } from "./write";
+export { claimCheckpoint, commitCheckpoint, newestRecordTime, SupersededError } from "./checkpoint";
+export type { CheckpointState, Claim, LoadedCheckpoint, Positions } from "./checkpoint";
 export * from "./queries";
 export { deleteTerminationsBefore, RETENTION_BATCH_SIZE } from "./retention";
 export type { RetentionResult } from "./retention";

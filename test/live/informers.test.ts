@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { createMetrics, type Metrics } from "../../lib/metrics/registry.ts";
-import { startInformers, type LiveSource } from "../../lib/sources/live/informers.ts";
+import { startInformers, type LiveSource, type StreamGap } from "../../lib/sources/live/informers.ts";
 import { WATCHED_RESOURCES } from "../../lib/sources/live/resources.ts";
 import type { FactItem } from "../../lib/sources/item.ts";
 import { Tracker } from "../../lib/tracker/tracker.ts";
@@ -63,9 +63,12 @@ describe("live informers", () => {
     const s = start();
     expect(await s.waitForSync(5000)).toBe(true);
     await until(() => facts.length >= 4, 3000, "initial facts");
-    const kinds = new Set(facts.map((f) => (f.fact.object as { kind: string }).kind));
+    // Each list ends with a BOOKMARK carrying the list's version (the stream's resume position).
+    const objects = facts.filter((f) => f.fact.type !== "BOOKMARK");
+    const kinds = new Set(objects.map((f) => (f.fact.object as { kind: string }).kind));
     expect(kinds).toEqual(new Set(["Pod", "ReplicaSet", "Deployment"]));
-    for (const f of facts) {
+    for (const f of facts.filter((x) => x.fact.type === "BOOKMARK")) expect(f.resume?.resourceVersion).toMatch(/^\d+$/);
+    for (const f of objects) {
       expect(f.fact.type).toBe("ADDED");
       expect(typeof f.fact.at).toBe("number");
       expect((f.fact.object as { apiVersion: string }).apiVersion).toMatch(/^(v1|apps\/v1)$/);
@@ -116,7 +119,8 @@ describe("live informers", () => {
     seed(api, 3);
     const tracker = new Tracker({ cluster: "test", settleMs: 0 });
     const records: TerminationRecord[] = [];
-    const s = start({ resources: podsOnly });
+    const gaps: StreamGap[] = [];
+    const s = start({ resources: podsOnly, onGap: (g) => gaps.push(g) });
     expect(await s.waitForSync(5000)).toBe(true);
     await until(() => api.openWatches("pods") === 1, 3000, "watch");
 
@@ -131,6 +135,12 @@ describe("live informers", () => {
     expect(await counter("drainwatch_informer_restarts_total", { resource: "pods" })).toBe(0);
     const stale = podFacts("web-abc-1").find((f) => f.fact.type === "DELETED")!;
     expect((stale.fact.object as { metadata: Record<string, unknown> }).metadata.deletionTimestamp).toBeUndefined();
+    // The running watch fell past the history: the time from its last event to the relist is a gap.
+    const lastSeen = Math.max(...facts.filter((f) => f.resume && f.fact.type !== "BOOKMARK").map((f) => f.fact.at ?? 0));
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]).toMatchObject({ stream: "pods", resource: "pods", reason: "watch-expired" });
+    expect(gaps[0]!.from).toBeGreaterThanOrEqual(lastSeen);
+    expect(gaps[0]!.to).toBeGreaterThanOrEqual(gaps[0]!.from);
 
     // Events after the relist still arrive.
     terminateCleanly(api, 2);

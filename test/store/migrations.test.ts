@@ -68,6 +68,7 @@ describe("migrate() on Postgres", () => {
         "_prisma_migrations",
         "clusters",
         "coverage_gaps",
+        "ingest_checkpoints",
         "quarantined_records",
         "revisions",
         "termination_containers",

@@ -1,16 +1,27 @@
 // Live ingest as a service: leader-elected (only the Lease holder watches and writes), from a real
-// cluster or the sandbox. It does not wait for the database: the writer buffers and retries until
-// the store is open, so terminations that happen meanwhile are not missed.
+// cluster or the sandbox. Records and the ingest checkpoint are committed together
+// (lib/ingest/checkpoint-writer.ts); the watch never waits for the database: the writer buffers
+// and retries until the store is open, and a full buffer rewinds to the last committed checkpoint,
+// so terminations that happen meanwhile are not missed.
 import { setTimeout as sleep } from "node:timers/promises";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Settings } from "../../env.ts";
-import type { LeaderIngest } from "../../ingest/leader-ingest.ts";
-import type { StoreSink } from "../../ingest/store-sink.ts";
+import type { CheckpointStore, LeaderIngest } from "../../ingest/leader-ingest.ts";
 import { log } from "../../log.ts";
 import { getMetrics } from "../../metrics/registry.ts";
 import { observeNewTerminations, observeQuarantined, observeTraffic } from "../../metrics/terminations.ts";
 import type { Metrics } from "../../metrics/registry.ts";
-import { clearTrafficPending, findTrafficPending, getStore, markTrafficPending, recordTerminations, type RecordResult } from "../../store/index.ts";
+import {
+  claimCheckpoint,
+  clearTrafficPending,
+  commitCheckpoint,
+  findTrafficPending,
+  getStore,
+  markTrafficPending,
+  newestRecordTime,
+  recordTerminations,
+  type RecordResult,
+} from "../../store/index.ts";
 import type { Enricher } from "../../ingest/enrich.ts";
 import type { TerminationRecord } from "../../tracker/record.ts";
 import type { Tracker } from "../../tracker/tracker.ts";
@@ -52,28 +63,63 @@ export function storeWriter(metrics: Metrics): (records: TerminationRecord[]) =>
   };
 }
 
+/** What a commit stored: count the new records and those that entered quarantine, log who wrote what. */
+function observeCommit(metrics: Metrics, records: readonly TerminationRecord[], result: RecordResult): void {
+  const { inserted, quarantined } = result;
+  observeNewTerminations(metrics, inserted);
+  for (const r of inserted) metrics.terminationsRecorded.inc({ cause: r.cause, outcome: r.outcome });
+  observeQuarantined(metrics, quarantined);
+  for (const q of quarantined) {
+    log.error({ cluster: q.record.cluster, namespace: q.record.namespace, pod: q.record.pod, podUid: q.record.podUid, sqlState: q.sqlState, error: q.error }, "record rejected by the database: quarantined");
+  }
+  const rejected = new Set(quarantined.map((q) => q.record.podUid));
+  const stored = records.filter((r) => !rejected.has(r.podUid));
+  // The e2e tests read which process wrote which pod from this line.
+  if (stored.length > 0) log.debug({ count: stored.length, podUids: stored.map((r) => r.podUid) }, "records written");
+}
+
+/** The database side of checkpointing, on the process-wide store (retried by the caller while it is not open). */
+function checkpointStore(metrics: Metrics): CheckpointStore {
+  return {
+    claim: async (c) => claimCheckpoint(c, await getStore()),
+    commit: async (c, epoch, state, records) => observeCommit(metrics, records, await commitCheckpoint(c, epoch, state, records, await getStore())),
+    newestRecordTime: async (c) => newestRecordTime(c, await getStore()),
+    ping: async () => {
+      try {
+        return await (await getStore()).ping();
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
 export function ingestService(settings: Settings, target: () => IngestTarget): IngestService {
   let ingest: LeaderIngest | null = null;
-  /** The current term's writer (a closed one reports no failure). */
-  let sink: StoreSink | null = null;
   const unreadyAfterMs = settings.ingest.DRAINWATCH_WRITER_UNREADY_SECONDS * 1000;
   return {
     name: "ingest",
     isLeader: () => ingest?.isLeader() ?? false,
     tracker: () => ingest?.current()?.tracker ?? null,
     async start() {
-      const [{ startLeaderIngest }, { StoreSink }] = await Promise.all([import("../../ingest/leader-ingest.ts"), import("../../ingest/store-sink.ts")]);
+      const [{ startLeaderIngest }, { noteGap }] = await Promise.all([import("../../ingest/leader-ingest.ts"), import("../../ingest/coverage-gaps.ts")]);
       const { kubeConfig, cluster, clock, prometheusUrl } = target();
       const leaseMs = settings.leader.DRAINWATCH_LEASE_DURATION_SECONDS * 1000;
       const metrics = getMetrics();
-      const write = storeWriter(metrics);
       ingest = startLeaderIngest({
         kubeConfig,
         cluster,
         metrics,
         ...(await trafficJoining(settings, cluster, metrics, { prometheusUrl, clock })),
-        // The watch never waits for the database: overflow is dropped and counted.
-        sink: ({ metrics: m, log: l }) => (sink = new StoreSink({ write, overflow: "drop", metrics: m, log: l })),
+        // Records and the checkpoint commit together; the watch never waits for the database
+        // (a full buffer rewinds to the last committed checkpoint: lib/ingest/checkpoint-writer.ts).
+        checkpointing: {
+          store: checkpointStore(metrics),
+          intervalMs: settings.ingest.DRAINWATCH_CHECKPOINT_SECONDS * 1000,
+          onGap: async (gap) => {
+            await noteGap(gap, metrics, await getStore());
+          },
+        },
         settleMs: settings.ingest.DRAINWATCH_SETTLE_SECONDS * 1000,
         namespaces: settings.ingest.DRAINWATCH_NAMESPACES,
         informers: {
@@ -94,8 +140,8 @@ export function ingestService(settings: Settings, target: () => IngestTarget): I
     notReady() {
       // A follower serves the UI; a leader once every informer completed its initial list.
       if (!ingest) return "ingest starting";
-      // Records are piling up unwritten (and will be dropped once the buffer is full).
-      const failing = sink?.failingFor();
+      // Records are piling up uncommitted (a full buffer rewinds to the last checkpoint).
+      const failing = ingest.writerFailingFor();
       if (failing && failing.ms > unreadyAfterMs) return `writing records has failed for ${Math.round(failing.ms / 1000)} s: ${failing.error}`;
       return ingest.ready() ? null : "informers not synced";
     },

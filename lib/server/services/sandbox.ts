@@ -20,8 +20,8 @@ export function sandboxService(settings: Settings): SandboxService {
     },
     async start() {
       const { startSandbox } = await import("../../sandbox/index.ts");
-      const { DRAINWATCH_SANDBOX_SCENARIO: scenario, DRAINWATCH_SANDBOX_TIME_SCALE: timeScale, DRAINWATCH_SANDBOX_PORT: port } = settings.sandbox;
-      running = await startSandbox({ scenario, port, ...(timeScale === undefined ? {} : { timeScale }) });
+      const { DRAINWATCH_SANDBOX_SCENARIO: scenario, DRAINWATCH_SANDBOX_TIME_SCALE: timeScale, DRAINWATCH_SANDBOX_PORT: port, DRAINWATCH_SANDBOX_WATCH_HISTORY: historyLimit } = settings.sandbox;
+      running = await startSandbox({ scenario, port, historyLimit, ...(timeScale === undefined ? {} : { timeScale }) });
       setSourceInfo({ kind: "sandbox", scenario: running.scenario.name, url: running.url });
       log.warn(
         { url: running.url, scenario: running.scenario.name, timeScale: timeScale ?? running.scenario.timeScale },
