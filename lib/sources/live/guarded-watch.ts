@@ -5,7 +5,10 @@
 //   - forceReconnect() abandons the current request and reports it to ListWatch as a client
 //     timeout, which ListWatch answers by re-watching from its last resourceVersion at once. (Its
 //     stop()/start() would race: the aborted request's done callback can arrive after start()
-//     and abort the new request.)
+//     and abort the new request.) A request still waiting for its response headers (client-node
+//     hands out its AbortController only then: up to its 30 s request timeout through a network
+//     partition) is reported done at once and aborted when it answers, so that stopping a watch
+//     (leadership lost) never waits for an unreachable API server.
 // It also asks for bookmarks, which client-node's informer does not: a quiet but healthy watch
 // then still shows activity, and a relist after a disconnect starts from a recent version.
 import { Watch, type KubeConfig } from "@kubernetes/client-node";
@@ -22,6 +25,8 @@ interface Request {
   controller: AbortController | null;
   forced: boolean;
   done: boolean;
+  /** Reports the request done to the caller (once). */
+  end: (err: unknown) => void;
 }
 
 type QueryParams = Record<string, string | number | boolean | undefined>;
@@ -42,14 +47,16 @@ export class GuardedWatch extends Watch {
   }
 
   override async watch(path: string, queryParams: QueryParams, callback: WatchCallback, done: (err: unknown) => void): Promise<AbortController> {
-    const req: Request = { controller: null, forced: false, done: false };
+    const req: Request = { controller: null, forced: false, done: false, end: () => {} };
     this.current = req;
 
     const guardedDone = (err: unknown): void => {
+      if (req.done) return; // already reported by forceReconnect while it was connecting
       req.done = true;
       if (this.current === req) this.current = null;
       this.settle(() => done(req.forced ? timeoutError() : err));
     };
+    req.end = guardedDone;
     const guardedCallback: WatchCallback = (phase, obj, raw) => {
       if (req.forced) return; // abandoned: its last events would only race the reconnect
       const check = checkWatchEvent(phase, obj);
@@ -63,7 +70,7 @@ export class GuardedWatch extends Watch {
 
     const controller = await super.watch(path, { ...queryParams, allowWatchBookmarks: true }, guardedCallback, guardedDone);
     req.controller = controller;
-    if (req.forced && !req.done) controller.abort();
+    if (req.forced) controller.abort();
     return controller;
   }
 
@@ -72,7 +79,8 @@ export class GuardedWatch extends Watch {
     const req = this.current;
     if (!req || req.done) return false;
     req.forced = true;
-    req.controller?.abort();
+    if (req.controller) req.controller.abort();
+    else req.end(timeoutError());
     return true;
   }
 
