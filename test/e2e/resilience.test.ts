@@ -114,7 +114,11 @@ async function waitStarted(s: Served): Promise<void> {
  * Starts the sandbox on `port` (every-outcome + the given workloads and actions) once the
  * processes have started, and waits until they are ready and one of them leads.
  */
-async function play(port: number, replicas: Served[], extra: { workloads: Record<string, unknown>[]; schedule: Record<string, unknown>[] }): Promise<{ sb: Sandbox; leader: Served; follower: Served | null }> {
+async function play(
+  port: number,
+  replicas: Served[],
+  extra: { workloads: Record<string, unknown>[]; schedule: Record<string, unknown>[] },
+): Promise<{ sb: Sandbox; startedAt: number; leader: Served; follower: Served | null }> {
   await Promise.all(replicas.map(waitStarted));
   const sb = await startSandbox({
     scenario: scenarioYaml({ timeScale: TIME_SCALE, offsetSeconds: OFFSET, extraWorkloads: extra.workloads, extraSchedule: extra.schedule }),
@@ -126,7 +130,7 @@ async function play(port: number, replicas: Served[], extra: { workloads: Record
   expect((sb.now() - t0) / 1000, "ready before the scenario's first action (machine too slow?)").toBeLessThan(OFFSET + 10);
   await until("exactly one leader", async () => (await leaders(replicas)).length === 1, 10_000, replicas);
   const [leader] = await leaders(replicas);
-  return { sb, leader: leader!, follower: replicas.find((r) => r !== leader) ?? null };
+  return { sb, startedAt: t0, leader: leader!, follower: replicas.find((r) => r !== leader) ?? null };
 }
 
 async function leaders(replicas: Served[]): Promise<Served[]> {
@@ -397,4 +401,64 @@ describe("serve: no termination lost when drainwatch itself fails", () => {
     await until("A ready again (a follower serving the UI)", () => isReady(a), 10_000, [a]);
     console.info(`partition: takeover ${takeoverMs} ms after the cut; A stepped down ${down!.time - cutAt} ms after it; A wrote ${byA.length}, B ${byB.length}`);
   }, 120_000);
+  it("Postgres unreachable across a leader change: the follower takes the Lease while the database is down, /readyz says so, everything is stored once it is back", async () => {
+    const dbUrl = await database();
+    // Both replicas reach Postgres through a proxy the test cuts (connections dropped, new ones
+    // black-holed, as an unreachable database looks); the test itself reads it directly.
+    const pg = await proxy(Number(new URL(dbUrl).port));
+    const viaProxy = new URL(dbUrl);
+    viaProxy.port = String(pg.port);
+    const port = await freePort();
+    const replicas = [await serve(serveEnv(viaProxy.toString(), port, {})), await serve(serveEnv(viaProxy.toString(), port, {}))];
+    const phase2 = OFFSET + 200; // 9.5 s of wall time after the first action: after the leader's death
+    const { sb, startedAt, leader, follower } = await play(port, replicas, {
+      workloads: [SLOW_WORKLOAD],
+      schedule: [
+        { at: OFFSET + 20, action: "kubectl", command: "delete pod -n shop -l app=batch" },
+        { at: phase2, action: "rollout", target: "shop/checkout" },
+        { at: phase2 + 1, action: "delete-pod", target: "shop/search" },
+        { at: phase2 + 2, action: "evict", target: "shop/payments" },
+        { at: phase2 + 3, action: "rollout", target: "shop/ledger" },
+      ],
+    });
+    const b = follower!;
+
+    await until("phase 1 stored, the slow pods draining", async () => ofWorkload(sb, "batch").length === 2 && ended(sb).length >= EVERY_OUTCOME_PODS && (await allStored(dbUrl, ended(sb))), 30_000, [leader]);
+    expect(ofWorkload(sb, "batch").every((t) => t.endedAt === null)).toBe(true);
+    expect((sb.now() - startedAt) / 1000, "phase 2 still ahead (machine too slow?)").toBeLessThan(phase2 - 20);
+    const before = (await stored(dbUrl)).length;
+    const truthAtCut = sb.groundTruth().length;
+    pg.cut();
+    const cutAt = Date.now();
+    await killed(leader);
+
+    await until("the follower takes the Lease while the database is down", async () => (await metric(b, "drainwatch_leader")) === 1, 15_000, [b]);
+    const takeoverMs = Date.now() - cutAt;
+    const readyz = await get(`${b.base}/readyz`);
+    expect(readyz.status).toBe(503);
+    expect(readyz.text).toContain("database not answering");
+    // Phase 2 and the slow pods end during the outage: nothing can be stored yet.
+    // (Phase 2 terminates five pods: two of checkout, one each of search, payments, ledger.)
+    await until("phase 2 and the slow pods ended", () => sb.groundTruth().length >= truthAtCut + 5 && sb.groundTruth().every((t) => t.endedAt !== null), 30_000, [b]);
+    expect((await get(`${b.base}/readyz`)).status).toBe(503);
+    expect((await stored(dbUrl)).length).toBe(before);
+    pg.heal();
+    const healedAt = Date.now();
+    await until("everything stored after the outage", () => allStored(dbUrl, sb.groundTruth()), 40_000, [b]);
+    const recoveredMs = Date.now() - healedAt;
+
+    const got = await expectGroundTruthStored(sb, dbUrl, [b]);
+    await until("/readyz 200 again", () => isReady(b), 15_000, [b]);
+    const byLeader = writtenBy(leader);
+    const byFollower = writtenBy(b);
+    expect(byLeader.filter((u) => byFollower.includes(u)), "written by both").toEqual([]);
+    expect([...byLeader, ...byFollower].sort()).toEqual(got.map((r) => r.pod_uid).sort());
+    for (const t of ofWorkload(sb, "batch")) expect(byFollower, t.pod).toContain(t.podUid);
+    expect(got.length - before, "stored after the outage").toBeGreaterThanOrEqual(6);
+    expect(await metric(b, "drainwatch_records_dropped_total")).toBe(0);
+    expect(await sql(dbUrl, "SELECT * FROM coverage_gaps")).toEqual([]);
+    console.info(
+      `database outage ${healedAt - cutAt} ms across the leader change: takeover ${takeoverMs} ms after the cut, all stored ${recoveredMs} ms after the heal; leader wrote ${byLeader.length}, follower ${byFollower.length}`,
+    );
+  }, 150_000);
 });
