@@ -296,6 +296,7 @@ describe("serve: no termination lost when drainwatch itself fails", () => {
     expect(await sql(dbUrl, "SELECT * FROM coverage_gaps")).toEqual([]);
     console.info(`SIGKILL with ${depth} buffered, ${settling.length} settling, 2 mid-drain: takeover ${takeoverMs} ms; leader wrote ${byLeader.length}, follower ${byFollower.length}`);
   }, 120_000);
+
   it("terminations that begin and end while no replica leads (leader SIGKILLed, kubectl deletes before the takeover) are stored exactly once after it", async () => {
     const dbUrl = await database();
     const port = await freePort();
@@ -339,6 +340,7 @@ describe("serve: no termination lost when drainwatch itself fails", () => {
     expect(await sql(dbUrl, "SELECT * FROM coverage_gaps")).toEqual([]);
     console.info(`leaderless terminations done ${goneMs} ms after the kill; takeover after ${takeoverMs} ms`);
   }, 120_000);
+
   it("the Lease lost to a partition: the cut-off leader stops writing when it steps down, the other finishes its work, and once healed it follows", async () => {
     const dbUrl = await database();
     const port = await freePort();
@@ -404,6 +406,7 @@ describe("serve: no termination lost when drainwatch itself fails", () => {
     await until("A ready again (a follower serving the UI)", () => isReady(a), 10_000, [a]);
     console.info(`partition: takeover ${takeoverMs} ms after the cut; A stepped down ${down!.time - cutAt} ms after it; A wrote ${byA.length}, B ${byB.length}`);
   }, 120_000);
+
   it("Postgres unreachable across a leader change: the follower takes the Lease while the database is down, /readyz says so, everything is stored once it is back", async () => {
     const dbUrl = await database();
     // Both replicas reach Postgres through a proxy the test cuts (connections dropped, new ones
