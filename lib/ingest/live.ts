@@ -136,11 +136,19 @@ export function startLiveIngest(opts: LiveIngestOptions): LiveIngest {
     if (item.resume) positions[item.resume.stream] = { resourceVersion: item.resume.resourceVersion, observedAt: item.fact.at ?? clock() };
   };
 
+  // A resume's backlog is dated by the objects (`at: null`) on the tracker's restored clock: no
+  // tick may move that clock to "now" before the whole backlog is in. It is released into the
+  // queue at once and a batch is processed with no timer in between, so the first batch taken
+  // after the release holds all of it; once nothing is held and the queue is empty, it is in.
+  let replaying = source.replaying();
   const started = performance.now();
   const done = (async (): Promise<IngestSummary> => {
     for await (const batch of source.batches()) {
+      // Taken after the release: this batch holds the whole backlog (see the tick).
+      const backlogIn = replaying && !source.replaying();
       const out: TerminationRecord[] = [];
       for (const item of batch) handle(item, out);
+      if (backlogIn) replaying = false;
       // No await between the tracker taking these facts and their records reaching the sink.
       summary.records += out.length;
       hand(out);
@@ -152,6 +160,10 @@ export function startLiveIngest(opts: LiveIngestOptions): LiveIngest {
 
   // Records settle by time, not only by new facts: a quiet cluster must still finalize them.
   const tick = (): void => {
+    if (replaying) {
+      if (source.replaying() || source.queueDepth > 0) return;
+      replaying = false;
+    }
     try {
       const records = tracker.tick(clock());
       summary.records += records.length;
