@@ -133,6 +133,10 @@ export function startLiveIngest(opts: LiveIngestOptions): LiveIngest {
       if (res.problem !== null) problem({ position: item.position, reason: res.problem });
       for (const r of res.records) out.push(r);
     }
+    if (item.relisted) {
+      const { namespace, uids, at } = item.relisted;
+      for (const r of tracker.relisted(namespace, uids, at)) out.push(r);
+    }
     if (item.resume) positions[item.resume.stream] = { resourceVersion: item.resume.resourceVersion, observedAt: item.fact.at ?? clock() };
   };
 

@@ -131,6 +131,27 @@ export class Tracker {
     }
   }
 
+  /**
+   * A complete list of pods (in `namespace`; null: all namespaces) found exactly `present`. Every
+   * pod in termination in that scope that is absent was deleted while nothing watched: it gets
+   * the stale-delete treatment of a DELETED without deletionTimestamp (contract §3,
+   * `relist-stale-delete`) now, not an `expired` record an hour later. The source's index sends
+   * such DELETEs for the pods it has seen itself; after a resume it has seen none of the pods a
+   * restored checkpoint holds.
+   */
+  relisted(namespace: string | null, present: ReadonlySet<string>, at: number | null): TerminationRecord[] {
+    const t = this.timeOf(at, null);
+    const records = [...this.advance(t).records];
+    for (const entry of this.entries.values()) {
+      if (entry.deletedAt !== null || present.has(entry.uid)) continue;
+      if (namespace !== null && entry.pod.metadata.namespace !== namespace) continue;
+      entry.staleDelete = true;
+      entry.deletedAt = t;
+      this.schedule(entry, t + this.settleMs);
+    }
+    return records;
+  }
+
   /** Moves the clock (e.g. from a wall-clock tick in live mode) and returns what became final. */
   tick(now: number): TerminationRecord[] {
     return this.advance(now).records;

@@ -190,10 +190,14 @@ describe("resume from the checkpoint", () => {
     const first = term();
     await midTermination(first, url);
     await first.stop(0);
-    // Far more changes than the history keeps while nobody watches.
+    // The pods in termination the checkpoint hands on (the next term's source has never seen them).
+    const handed = await sql<{ uid: string }>(url, `SELECT e->>'uid' AS uid FROM ingest_checkpoints, jsonb_array_elements(tracker->'entries') e WHERE cluster = 'sandbox' AND e->>'deletedAt' IS NULL`);
+    expect(handed.length).toBeGreaterThan(0);
+    // Far more changes than the history keeps while nobody watches, and time for those pods to go.
     const churn = startChurn(sb.driver, { updatesPerSecond: 400 });
     await new Promise((r) => setTimeout(r, 500));
     churn.stop();
+    await new Promise((r) => setTimeout(r, DOWNTIME_S * 1000 * TIME_SCALE));
 
     const second = term();
     await until(() => gaps.some((g) => g.resource === "pods"), 15_000, "a pods gap");
@@ -212,6 +216,13 @@ describe("resume from the checkpoint", () => {
     // Every stored record is a real termination, each once; none is made up for the gap.
     expect(rows.filter((r) => !truth.has(r.podUid)).map((r) => r.pod)).toEqual([]);
     expect(new Set(rows.map((r) => r.podUid)).size).toBe(rows.length);
+    // Each of them has its record now, not an `expired` one an hour later: those deleted during the
+    // gap as relist stale deletes (outcome unknown), found absent from the relist.
+    const byUid = new Map(rows.map((r) => [r.podUid, r]));
+    expect(handed.filter((h) => !byUid.has(h.uid)), "checkpointed pods in termination without a record").toEqual([]);
+    const stale = handed.map((h) => byUid.get(h.uid)!).filter((r) => r.notes.includes("relist-stale-delete"));
+    expect(stale.length, "pods deleted during the gap, found by the relist").toBeGreaterThan(0);
+    for (const r of stale) expect(r.outcome).toBe("unknown");
   }, 60_000);
 
   it("no checkpoint but stored records: every stream lists, and the time since the newest record is a no-checkpoint gap", async () => {
