@@ -87,7 +87,7 @@ export function startLiveIngest(opts: LiveIngestOptions): LiveIngest {
 
   // Ticks use the clock that stamps the facts, so the tracker sees one timeline.
   const clock = opts.informers?.clock ?? Date.now;
-  const tracker = opts.tracker ?? new Tracker({ cluster: opts.cluster, settleMs: opts.settleMs });
+  const tracker = opts.tracker ?? new Tracker({ cluster: opts.cluster, settleMs: opts.settleMs, apiOrder: true });
   // Retry times (e.g. a traffic window's end + scrape delay) are on the records' clock too.
   const sink = enrichStage({ downstream: opts.sink, enrichers: opts.enrichers ?? [], log: opts.log, now: clock });
   const checkpoint = opts.checkpoint;

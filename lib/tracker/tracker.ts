@@ -21,6 +21,14 @@ export interface TrackerOptions {
   rememberFinished?: number;
   /** Bound on pods with buffered events/endpoint state that are not (yet) terminating. */
   maxPending?: number;
+  /**
+   * Facts come in the API server's order (live watches): nothing of a pod follows its DELETED. Then
+   * only finalized pods that may still exist are remembered (kubelet terminations and pods that
+   * finished on their own, until their DELETED; expired entries), a set Kubernetes' terminated-pod
+   * GC bounds, instead of every finalized UID: the checkpoint carries it every few seconds.
+   * Captures, possibly merged out of order, remember every finalized UID (default false).
+   */
+  apiOrder?: boolean;
 }
 
 export interface IngestResult {
@@ -68,6 +76,7 @@ export class Tracker {
   private readonly expireMs: number;
   private readonly rememberFinished: number;
   private readonly maxPending: number;
+  private readonly apiOrder: boolean;
 
   private readonly entries = new Map<string, Entry>();
   // Equal due times pop in key order, whatever the push history: a checkpoint need not keep the heap.
@@ -86,6 +95,7 @@ export class Tracker {
     this.expireMs = opts.expireMs ?? 60 * 60 * 1000;
     this.rememberFinished = opts.rememberFinished ?? 100_000;
     this.maxPending = opts.maxPending ?? 50_000;
+    this.apiOrder = opts.apiOrder ?? false;
   }
 
   get size(): number {
@@ -254,7 +264,10 @@ export class Tracker {
     const uid = pod.metadata.uid;
     const t = fact.at ?? this.timeOf(null, podObjectTime(pod));
     const result = this.advance(t);
-    if (this.finished.has(uid)) return result;
+    if (this.finished.has(uid)) {
+      if (fact.type === "DELETED" && this.apiOrder) this.finished.delete(uid); // gone: nothing of it can follow
+      return result;
+    }
 
     const deleting = pod.metadata.deletionTimestamp != null;
     const deleted = fact.type === "DELETED";
@@ -467,7 +480,8 @@ export class Tracker {
   private finalize(entry: Entry): TerminationRecord {
     if (entry.expires && entry.dueAt === entry.expires) entry.notes.add("expired");
     this.entries.delete(entry.uid);
-    this.remember(entry.uid);
+    // Seen deleted, in API order: no fact of this pod can follow, nothing to remember.
+    if (!(this.apiOrder && entry.deletedAt !== null)) this.remember(entry.uid);
     this.counts.emitted++;
     return buildRecord(entry, this.cluster, this.lateEvidence);
   }
