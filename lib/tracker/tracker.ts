@@ -262,7 +262,7 @@ export class Tracker {
     if (!parsed.success) return this.invalid(describeIssue("Pod", parsed.error));
     const pod = parsed.data;
     const uid = pod.metadata.uid;
-    const t = fact.at ?? this.timeOf(null, podObjectTime(pod));
+    const t = fact.at ?? this.timeOf(null, podObjectTime(pod), fact.receivedAt);
     const result = this.advance(t);
     if (this.finished.has(uid)) {
       if (fact.type === "DELETED" && this.apiOrder) this.finished.delete(uid); // gone: nothing of it can follow
@@ -321,7 +321,7 @@ export class Tracker {
     const e = parsed.data;
     const ref = e.involvedObject ?? e.regarding;
     const seen = parseTime(e.lastTimestamp ?? e.series?.lastObservedTime ?? e.eventTime ?? e.deprecatedLastTimestamp ?? e.firstTimestamp);
-    const t = this.timeOf(fact.at, seen);
+    const t = this.timeOf(fact.at, seen, fact.receivedAt);
     const result = this.advance(t);
     if (fact.type === "DELETED" || ref?.kind !== "Pod" || !ref.uid) return result;
     const podUid = ref.uid;
@@ -355,7 +355,7 @@ export class Tracker {
     if (!parsed.success) return this.invalid(describeIssue("EndpointSlice", parsed.error));
     const slice = parsed.data;
     const trigger = parseTime(slice.metadata.annotations?.["endpoints.kubernetes.io/last-change-trigger-time"]);
-    const t = this.timeOf(fact.at, trigger);
+    const t = this.timeOf(fact.at, trigger, fact.receivedAt);
     const result = this.advance(t);
     if (fact.type === "DELETED") return result;
     for (const ep of slice.endpoints ?? []) {
@@ -382,7 +382,7 @@ export class Tracker {
     const parsed = workloadSchema.safeParse(fact.object);
     if (!parsed.success) return this.invalid(describeIssue(kind, parsed.error));
     const obj = parsed.data;
-    const t = this.timeOf(fact.at, parseTime(obj.metadata.creationTimestamp));
+    const t = this.timeOf(fact.at, parseTime(obj.metadata.creationTimestamp), fact.receivedAt);
     const result = this.advance(t);
     this.owners.observe(kind, obj, fact.type === "DELETED", t);
     return result;
@@ -515,10 +515,14 @@ export class Tracker {
 
   // ---- clock -------------------------------------------------------------------------------
 
-  /** Observation time of a fact: its own `at`, else what the object proves, never going back. */
-  private timeOf(at: number | null, objectTime: number | null): number {
+  /**
+   * Observation time of a fact: its own `at`, else what the object proves (no later than it was
+   * received, when that is known), never going back.
+   */
+  private timeOf(at: number | null, objectTime: number | null, receivedAt?: number): number {
     if (at !== null) return at;
-    const t = maxTime(this.clock === -Infinity ? null : this.clock, objectTime);
+    const proven = receivedAt !== undefined && objectTime !== null ? Math.min(objectTime, receivedAt) : objectTime;
+    const t = maxTime(this.clock === -Infinity ? null : this.clock, proven);
     return t ?? 0;
   }
 

@@ -31,6 +31,7 @@ describe("ReplayOrder", () => {
     expect(order.holdingBacklog).toBe(false);
     expect(names(out)).toEqual(["listed", "pod-deleting", "rs-scaled", "pod-deleted"]);
     expect(out.slice(1).map((x) => x.fact.at)).toEqual([null, null, null]);
+    expect(out.slice(1).map((x) => x.fact.receivedAt)).toEqual([1002, 1000, 1001]); // the latest each can have happened
     expect(out.slice(1).map((x) => x.resume?.resourceVersion)).toEqual(["11", "12", "13"]);
     order.push(item("live", 2000, "14"));
     expect(out.at(-1)!.fact.at).toBe(2000);

@@ -54,4 +54,15 @@ describe("Tracker.relisted", () => {
     ]);
     expect(t.size).toBe(1);
   });
+
+  it("a replayed fact (at null) is dated by its object, but no later than it was received", () => {
+    const t = new Tracker({ cluster: "c", settleMs: SETTLE_MS });
+    for (const f of owners(new Capture()).facts) t.ingest(f);
+    // Dated by the object: the deletion request (deadline − grace) at +0 s, received at +20 s.
+    t.ingest({ at: null, receivedAt: T0 + 20_000, type: "MODIFIED", object: deleting(web(), 0, 30) });
+    expect(t.now).toBe(T0);
+    // An object time past its receipt (a clock ahead of ours) is capped at the receipt.
+    t.ingest({ at: null, receivedAt: T0 + 21_000, type: "MODIFIED", object: deleting(other(), 60, 30) });
+    expect(t.now).toBe(T0 + 21_000);
+  });
 });
