@@ -237,11 +237,11 @@ class Term implements IngestTerm {
     claim: Claim,
   ): Promise<{ tracker: Tracker; positions: Record<string, { resourceVersion: string; observedAt: number }>; initialGap?: { from: number; reason: "no-checkpoint" | "checkpoint-unreadable" } } | null> {
     const { cluster } = this.opts;
-    const fresh = (): Tracker => new Tracker({ cluster, settleMs: this.opts.settleMs });
+    const fresh = (): Tracker => new Tracker({ cluster, settleMs: this.opts.settleMs, apiOrder: true });
     const c = claim.checkpoint;
     if (c.kind === "ok") {
       try {
-        const tracker = Tracker.restore(c.state.tracker, { cluster, settleMs: this.opts.settleMs });
+        const tracker = Tracker.restore(c.state.tracker, { cluster, settleMs: this.opts.settleMs, apiOrder: true });
         // Streams the checkpoint does not cover (a list that never completed) list now.
         return { tracker, positions: c.state.positions, initialGap: { from: c.writtenAt.getTime(), reason: "no-checkpoint" } };
       } catch (err) {

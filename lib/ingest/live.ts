@@ -87,7 +87,7 @@ export function startLiveIngest(opts: LiveIngestOptions): LiveIngest {
 
   // Ticks use the clock that stamps the facts, so the tracker sees one timeline.
   const clock = opts.informers?.clock ?? Date.now;
-  const tracker = opts.tracker ?? new Tracker({ cluster: opts.cluster, settleMs: opts.settleMs });
+  const tracker = opts.tracker ?? new Tracker({ cluster: opts.cluster, settleMs: opts.settleMs, apiOrder: true });
   // Retry times (e.g. a traffic window's end + scrape delay) are on the records' clock too.
   const sink = enrichStage({ downstream: opts.sink, enrichers: opts.enrichers ?? [], log: opts.log, now: clock });
   const checkpoint = opts.checkpoint;
@@ -133,14 +133,26 @@ export function startLiveIngest(opts: LiveIngestOptions): LiveIngest {
       if (res.problem !== null) problem({ position: item.position, reason: res.problem });
       for (const r of res.records) out.push(r);
     }
+    if (item.relisted) {
+      const { namespace, uids, at } = item.relisted;
+      for (const r of tracker.relisted(namespace, uids, at)) out.push(r);
+    }
     if (item.resume) positions[item.resume.stream] = { resourceVersion: item.resume.resourceVersion, observedAt: item.fact.at ?? clock() };
   };
 
+  // A resume's backlog is dated by the objects (`at: null`) on the tracker's restored clock: no
+  // tick may move that clock to "now" before the whole backlog is in. It is released into the
+  // queue at once and a batch is processed with no timer in between, so the first batch taken
+  // after the release holds all of it; once nothing is held and the queue is empty, it is in.
+  let replaying = source.replaying();
   const started = performance.now();
   const done = (async (): Promise<IngestSummary> => {
     for await (const batch of source.batches()) {
+      // Taken after the release: this batch holds the whole backlog (see the tick).
+      const backlogIn = replaying && !source.replaying();
       const out: TerminationRecord[] = [];
       for (const item of batch) handle(item, out);
+      if (backlogIn) replaying = false;
       // No await between the tracker taking these facts and their records reaching the sink.
       summary.records += out.length;
       hand(out);
@@ -152,6 +164,10 @@ export function startLiveIngest(opts: LiveIngestOptions): LiveIngest {
 
   // Records settle by time, not only by new facts: a quiet cluster must still finalize them.
   const tick = (): void => {
+    if (replaying) {
+      if (source.replaying() || source.queueDepth > 0) return;
+      replaying = false;
+    }
     try {
       const records = tracker.tick(clock());
       summary.records += records.length;

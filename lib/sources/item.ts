@@ -12,6 +12,12 @@ export interface FactItem {
    * from there would not be complete). What checkpoints store per stream.
    */
   resume?: { stream: string; resourceVersion: string };
+  /**
+   * On the BOOKMARK that ends a complete list of pods: the uids it listed, its scope and when it
+   * completed. Pods the tracker holds in termination that are absent were deleted while nothing
+   * watched (Tracker.relisted); the stream's own index only knows the pods it has seen itself.
+   */
+  relisted?: { namespace: string | null; uids: ReadonlySet<string>; at: number };
 }
 
 /** Input that could not become a fact; reported and skipped. */

@@ -3,7 +3,8 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PrismaClient } from "./generated/prisma/client";
-import type { OpenStoreOptions, Store } from "./types";
+import type { Pool } from "pg";
+import type { OpenStoreOptions, RawTx, Store } from "./types";
 
 export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   const databaseUrl = opts.databaseUrl;
@@ -24,6 +25,7 @@ async function openPostgres(databaseUrl: string, max: number): Promise<Store> {
     kind: "postgres",
     databaseUrl,
     ping: () => ping(prisma),
+    driverTransaction: (fn, timeoutMs) => driverTransaction(pool, fn, timeoutMs),
     close() {
       closed ??= (async () => {
         await prisma.$disconnect().catch(() => {});
@@ -64,5 +66,30 @@ async function ping(prisma: PrismaClient): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** BEGIN … COMMIT on one pooled connection; ROLLBACK on any error (a connection that fails even that is discarded). */
+async function driverTransaction<T>(pool: Pool, fn: (tx: RawTx) => Promise<T>, timeoutMs: number): Promise<T> {
+  const client = await pool.connect();
+  let discard = false;
+  try {
+    await client.query("BEGIN");
+    // As Prisma's transaction timeout: no statement of it holds the row lock for longer.
+    await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+    const tx: RawTx = {
+      $queryRawUnsafe: async <R>(query: string, ...values: unknown[]) => (await client.query(query, values)).rows as R,
+      $executeRawUnsafe: async (query: string, ...values: unknown[]) => (await client.query(query, values)).rowCount ?? 0,
+    };
+    const out = await fn(tx);
+    await client.query("COMMIT");
+    return out;
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => {
+      discard = true;
+    });
+    throw err;
+  } finally {
+    client.release(discard);
   }
 }

@@ -6,7 +6,7 @@ import { createSchemaEngine, migrationsDir as defaultMigrationsDir, NO_FILTERS, 
 import type { Store } from "./types";
 import { DriverAdapterError, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import type { PrismaPg as PrismaPgFactory } from "@prisma/adapter-pg";
-import type { Pool as PgPool } from "pg";
+import type { Client as PgClient, Pool as PgPool } from "pg";
 
 /** pg_advisory_lock key for drainwatch migrations ("drnw"); distinct from Prisma's own 72707369. */
 export const MIGRATION_LOCK_KEY = 0x64726e77;
@@ -42,6 +42,9 @@ export async function migrate(store: Store, opts: MigrateOptions = {}): Promise<
     await lockClient.query(`SET lock_timeout = ${Math.max(1, Math.floor(opts.lockTimeoutMs ?? 600_000))}`);
     await lockClient.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
     try {
+      // Every start of every replica comes here: when the database already has every migration,
+      // the schema engine (WASM, ~16 MiB RSS for the life of the process) is not loaded at all.
+      if (await allApplied(lockClient, migrationsList)) return { applied: [] };
       // One connection for the engine: its own advisory lock/unlock must land on the same session.
       const pool = new pg.Pool({ connectionString: store.databaseUrl, max: 1 });
       pool.on("error", () => {});
@@ -56,6 +59,23 @@ export async function migrate(store: Store, opts: MigrateOptions = {}): Promise<
   } finally {
     await lockClient.end().catch(() => {});
   }
+}
+
+/**
+ * True when `_prisma_migrations` records every local migration as finished (and not rolled back)
+ * and holds no failed one: then `migrate deploy` has nothing to apply. Anything else (no table, a
+ * new directory, a failed migration, an unreadable file) is the engine's to apply or report.
+ */
+async function allApplied(client: PgClient, list: ReturnType<typeof readMigrationList>): Promise<boolean> {
+  if (list.migrationDirectories.some((d) => d.migrationFile.content.tag !== "ok")) return false;
+  const table = await client.query<{ present: boolean }>("SELECT to_regclass('_prisma_migrations') IS NOT NULL AS present");
+  if (!table.rows[0]?.present) return false;
+  const rows = await client.query<{ name: string; finished: boolean; rolled_back: boolean }>(
+    "SELECT migration_name AS name, finished_at IS NOT NULL AS finished, rolled_back_at IS NOT NULL AS rolled_back FROM _prisma_migrations",
+  );
+  if (rows.rows.some((r) => !r.finished && !r.rolled_back)) return false;
+  const done = new Set(rows.rows.filter((r) => r.finished && !r.rolled_back).map((r) => r.name));
+  return list.migrationDirectories.every((d) => done.has(d.path));
 }
 
 /**

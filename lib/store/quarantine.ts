@@ -4,9 +4,9 @@
 // API (`GET /api/v1/quarantine`) and the `/quarantine` page through quarantine-read.ts.
 import { createHash } from "node:crypto";
 import type { TerminationRecord } from "../tracker/record.ts";
-import type { Store } from "./types.ts";
+import type { RawTx } from "./types.ts";
 
-type Tx = Pick<Store["prisma"], "$queryRawUnsafe">;
+type Tx = Pick<RawTx, "$queryRawUnsafe">;
 
 export interface QuarantinedWrite {
   record: TerminationRecord;

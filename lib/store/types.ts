@@ -4,6 +4,12 @@ import type { PrismaClient } from "./generated/prisma/client";
 
 export type StoreKind = "postgres" | "pglite";
 
+/** Raw statements on one connection: a Prisma interactive transaction, or a driver transaction. */
+export interface RawTx {
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
+}
+
 export interface Store {
   readonly prisma: PrismaClient;
   readonly kind: StoreKind;
@@ -13,6 +19,14 @@ export interface Store {
   ping(): Promise<boolean>;
   /** Postgres connection string (kind "postgres"): migrate() opens its own connections with it. */
   readonly databaseUrl?: string;
+  /**
+   * Kind "postgres": `fn` in a transaction on one pooled connection, its statements sent by pg
+   * itself, not through Prisma's query engine. For the live ingest's checkpoint (half a MiB of JSON
+   * every 2 s at 100,000 pods): the engine's WASM memory and copies grow with such parameters and
+   * the first query through Prisma loads its query compiler (~50 MiB RSS), which an ingest-only
+   * process does not otherwise need. Results are pg's: int8 as strings, json parsed.
+   */
+  driverTransaction?<T>(fn: (tx: RawTx) => Promise<T>, timeoutMs: number): Promise<T>;
   /** The embedded database (kind "pglite"), for the schema engine. */
   readonly pglite?: import("@electric-sql/pglite").PGlite;
 }

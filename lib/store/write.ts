@@ -17,7 +17,7 @@ import { z } from "zod";
 import { databaseMessage, isDataError, sqlState } from "../errors.ts";
 import type { TerminationRecord } from "../tracker/record";
 import { quarantineKey, quarantineRecords, type QuarantinedWrite } from "./quarantine.ts";
-import type { Store } from "./types";
+import type { RawTx, Store } from "./types";
 
 /** Records per statement (~1.5 KB of JSON each). */
 export const WRITE_BATCH_SIZE = 1000;
@@ -183,7 +183,7 @@ SELECT ((SELECT count(*) FROM ins) + (SELECT count(*) FROM upd))::int AS written
   (SELECT COALESCE(json_agg(json_build_array(cluster_id, pod_uid)), '[]') FROM ins)::text AS inserted`;
 
 /** A Prisma interactive transaction (or anything that runs raw statements on one connection). */
-export type Tx = Pick<Store["prisma"], "$queryRawUnsafe" | "$executeRawUnsafe">;
+export type Tx = RawTx;
 
 /** Ids of clusters / workloads / revisions already in the database, per store. */
 interface IdCache {

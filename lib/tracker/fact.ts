@@ -8,4 +8,11 @@ export interface Fact {
   type: WatchType;
   /** The Kubernetes object as the API returned it (JSON, not yet validated). */
   object: unknown;
+  /**
+   * With `at` null: when the event was received (epoch ms), the latest it can have happened. A
+   * resumed watch's backlog happened at unknown times since the checkpoint; the time the tracker
+   * derives from the object is capped here (an API server clock ahead of ours, or a simulated
+   * clock, must not move the tracker's clock past the time ingest runs on).
+   */
+  receivedAt?: number;
 }

@@ -21,6 +21,14 @@ export interface TrackerOptions {
   rememberFinished?: number;
   /** Bound on pods with buffered events/endpoint state that are not (yet) terminating. */
   maxPending?: number;
+  /**
+   * Facts come in the API server's order (live watches): nothing of a pod follows its DELETED. Then
+   * only finalized pods that may still exist are remembered (kubelet terminations and pods that
+   * finished on their own, until their DELETED; expired entries), a set Kubernetes' terminated-pod
+   * GC bounds, instead of every finalized UID: the checkpoint carries it every few seconds.
+   * Captures, possibly merged out of order, remember every finalized UID (default false).
+   */
+  apiOrder?: boolean;
 }
 
 export interface IngestResult {
@@ -68,6 +76,7 @@ export class Tracker {
   private readonly expireMs: number;
   private readonly rememberFinished: number;
   private readonly maxPending: number;
+  private readonly apiOrder: boolean;
 
   private readonly entries = new Map<string, Entry>();
   // Equal due times pop in key order, whatever the push history: a checkpoint need not keep the heap.
@@ -86,6 +95,7 @@ export class Tracker {
     this.expireMs = opts.expireMs ?? 60 * 60 * 1000;
     this.rememberFinished = opts.rememberFinished ?? 100_000;
     this.maxPending = opts.maxPending ?? 50_000;
+    this.apiOrder = opts.apiOrder ?? false;
   }
 
   get size(): number {
@@ -129,6 +139,27 @@ export class Tracker {
         }
         return NO_RESULT; // other kinds are not ours
     }
+  }
+
+  /**
+   * A complete list of pods (in `namespace`; null: all namespaces) found exactly `present`. Every
+   * pod in termination in that scope that is absent was deleted while nothing watched: it gets
+   * the stale-delete treatment of a DELETED without deletionTimestamp (contract §3,
+   * `relist-stale-delete`) now, not an `expired` record an hour later. The source's index sends
+   * such DELETEs for the pods it has seen itself; after a resume it has seen none of the pods a
+   * restored checkpoint holds.
+   */
+  relisted(namespace: string | null, present: ReadonlySet<string>, at: number | null): TerminationRecord[] {
+    const t = this.timeOf(at, null);
+    const records = [...this.advance(t).records];
+    for (const entry of this.entries.values()) {
+      if (entry.deletedAt !== null || present.has(entry.uid)) continue;
+      if (namespace !== null && entry.pod.metadata.namespace !== namespace) continue;
+      entry.staleDelete = true;
+      entry.deletedAt = t;
+      this.schedule(entry, t + this.settleMs);
+    }
+    return records;
   }
 
   /** Moves the clock (e.g. from a wall-clock tick in live mode) and returns what became final. */
@@ -231,9 +262,12 @@ export class Tracker {
     if (!parsed.success) return this.invalid(describeIssue("Pod", parsed.error));
     const pod = parsed.data;
     const uid = pod.metadata.uid;
-    const t = fact.at ?? this.timeOf(null, podObjectTime(pod));
+    const t = fact.at ?? this.timeOf(null, podObjectTime(pod), fact.receivedAt);
     const result = this.advance(t);
-    if (this.finished.has(uid)) return result;
+    if (this.finished.has(uid)) {
+      if (fact.type === "DELETED" && this.apiOrder) this.finished.delete(uid); // gone: nothing of it can follow
+      return result;
+    }
 
     const deleting = pod.metadata.deletionTimestamp != null;
     const deleted = fact.type === "DELETED";
@@ -287,7 +321,7 @@ export class Tracker {
     const e = parsed.data;
     const ref = e.involvedObject ?? e.regarding;
     const seen = parseTime(e.lastTimestamp ?? e.series?.lastObservedTime ?? e.eventTime ?? e.deprecatedLastTimestamp ?? e.firstTimestamp);
-    const t = this.timeOf(fact.at, seen);
+    const t = this.timeOf(fact.at, seen, fact.receivedAt);
     const result = this.advance(t);
     if (fact.type === "DELETED" || ref?.kind !== "Pod" || !ref.uid) return result;
     const podUid = ref.uid;
@@ -321,7 +355,7 @@ export class Tracker {
     if (!parsed.success) return this.invalid(describeIssue("EndpointSlice", parsed.error));
     const slice = parsed.data;
     const trigger = parseTime(slice.metadata.annotations?.["endpoints.kubernetes.io/last-change-trigger-time"]);
-    const t = this.timeOf(fact.at, trigger);
+    const t = this.timeOf(fact.at, trigger, fact.receivedAt);
     const result = this.advance(t);
     if (fact.type === "DELETED") return result;
     for (const ep of slice.endpoints ?? []) {
@@ -348,7 +382,7 @@ export class Tracker {
     const parsed = workloadSchema.safeParse(fact.object);
     if (!parsed.success) return this.invalid(describeIssue(kind, parsed.error));
     const obj = parsed.data;
-    const t = this.timeOf(fact.at, parseTime(obj.metadata.creationTimestamp));
+    const t = this.timeOf(fact.at, parseTime(obj.metadata.creationTimestamp), fact.receivedAt);
     const result = this.advance(t);
     this.owners.observe(kind, obj, fact.type === "DELETED", t);
     return result;
@@ -446,7 +480,8 @@ export class Tracker {
   private finalize(entry: Entry): TerminationRecord {
     if (entry.expires && entry.dueAt === entry.expires) entry.notes.add("expired");
     this.entries.delete(entry.uid);
-    this.remember(entry.uid);
+    // Seen deleted, in API order: no fact of this pod can follow, nothing to remember.
+    if (!(this.apiOrder && entry.deletedAt !== null)) this.remember(entry.uid);
     this.counts.emitted++;
     return buildRecord(entry, this.cluster, this.lateEvidence);
   }
@@ -480,10 +515,14 @@ export class Tracker {
 
   // ---- clock -------------------------------------------------------------------------------
 
-  /** Observation time of a fact: its own `at`, else what the object proves, never going back. */
-  private timeOf(at: number | null, objectTime: number | null): number {
+  /**
+   * Observation time of a fact: its own `at`, else what the object proves (no later than it was
+   * received, when that is known), never going back.
+   */
+  private timeOf(at: number | null, objectTime: number | null, receivedAt?: number): number {
     if (at !== null) return at;
-    const t = maxTime(this.clock === -Infinity ? null : this.clock, objectTime);
+    const proven = receivedAt !== undefined && objectTime !== null ? Math.min(objectTime, receivedAt) : objectTime;
+    const t = maxTime(this.clock === -Infinity ? null : this.clock, proven);
     return t ?? 0;
   }
 

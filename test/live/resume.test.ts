@@ -41,6 +41,8 @@ const TIME_SCALE = 0.1;
 const DELAY_S = 40;
 const FIRST_ACTION_S = 10 + DELAY_S;
 const SETTLE_MS = 5000;
+/** How long (virtual s) no term runs in the long-downtime test. */
+const DOWNTIME_S = 20;
 const quiet = pino({ level: "silent" });
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -146,15 +148,56 @@ describe("resume from the checkpoint", () => {
     expect(gaps).toEqual([]); // the history held: nothing unseen
   }, 60_000);
 
+  it("a long downtime: replayed deletions are dated by the objects, not by the replay (deletedAt at most 2 s before the truth, never after)", async () => {
+    const { sb, store, url, gaps, term } = await setup();
+    const first = term();
+    await until(() => first.current()?.synced() ?? false, 5000, "the first term's streams listed");
+    await midTermination(first, url);
+    await first.stop(0);
+    const downFrom = sb.now();
+    await new Promise((r) => setTimeout(r, DOWNTIME_S * 1000 * TIME_SCALE)); // 20 virtual seconds unwatched
+    const second = term();
+    await sb.done();
+    const truth = sb.groundTruth();
+    const heartbeat = startChurn(sb.driver, { updatesPerSecond: 40 });
+    try {
+      const end = Date.now() + 15_000;
+      while ((await stored(store)).length < truth.length && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      heartbeat.stop();
+    }
+    await second.stop(2000);
+
+    const rows = await stored(store);
+    const byUid = new Map(rows.map((r) => [r.podUid, r]));
+    expect(truth.map((t) => comparable(byUid.get(t.podUid)!))).toEqual(truth.map(comparable)); // causes and outcomes unchanged
+    // The deletions that happened while nothing watched: replayed from the history on resume.
+    const unwatched = truth.filter((t) => t.endedAt !== null && Date.parse(t.endedAt) > downFrom && Date.parse(t.endedAt) < downFrom + DOWNTIME_S * 1000 && byUid.get(t.podUid)?.deletedAt);
+    expect(unwatched.length, "terminations that ended during the downtime").toBeGreaterThan(2);
+    // Object timestamps have whole seconds and the kubelet deletes a pod about a second after its
+    // final status, so the objects date a deletion up to 2 s early; never late (before: late by up
+    // to the downtime, since the replay stamped "now").
+    const earlyMs = unwatched.map((t) => ({ pod: t.pod, ms: Date.parse(t.endedAt!) - Date.parse(byUid.get(t.podUid)!.deletedAt!) }));
+    for (const e of earlyMs) {
+      expect(e.ms, `${e.pod}: truth's endedAt − deletedAt (ms)`).toBeGreaterThanOrEqual(0);
+      expect(e.ms, `${e.pod}: truth's endedAt − deletedAt (ms)`).toBeLessThanOrEqual(2000);
+    }
+    expect(gaps).toEqual([]);
+  }, 60_000);
+
   it("resumed after the watch history moved past the checkpoint: a history-expired gap, and nothing invented", async () => {
     const { sb, store, url, gaps, term } = await setup(20);
     const first = term();
     await midTermination(first, url);
     await first.stop(0);
-    // Far more changes than the history keeps while nobody watches.
+    // The pods in termination the checkpoint hands on (the next term's source has never seen them).
+    const handed = await sql<{ uid: string }>(url, `SELECT e->>'uid' AS uid FROM ingest_checkpoints, jsonb_array_elements(tracker->'entries') e WHERE cluster = 'sandbox' AND e->>'deletedAt' IS NULL`);
+    expect(handed.length).toBeGreaterThan(0);
+    // Far more changes than the history keeps while nobody watches, and time for those pods to go.
     const churn = startChurn(sb.driver, { updatesPerSecond: 400 });
     await new Promise((r) => setTimeout(r, 500));
     churn.stop();
+    await new Promise((r) => setTimeout(r, DOWNTIME_S * 1000 * TIME_SCALE));
 
     const second = term();
     await until(() => gaps.some((g) => g.resource === "pods"), 15_000, "a pods gap");
@@ -173,6 +216,13 @@ describe("resume from the checkpoint", () => {
     // Every stored record is a real termination, each once; none is made up for the gap.
     expect(rows.filter((r) => !truth.has(r.podUid)).map((r) => r.pod)).toEqual([]);
     expect(new Set(rows.map((r) => r.podUid)).size).toBe(rows.length);
+    // Each of them has its record now, not an `expired` one an hour later: those deleted during the
+    // gap as relist stale deletes (outcome unknown), found absent from the relist.
+    const byUid = new Map(rows.map((r) => [r.podUid, r]));
+    expect(handed.filter((h) => !byUid.has(h.uid)), "checkpointed pods in termination without a record").toEqual([]);
+    const stale = handed.map((h) => byUid.get(h.uid)!).filter((r) => r.notes.includes("relist-stale-delete"));
+    expect(stale.length, "pods deleted during the gap, found by the relist").toBeGreaterThan(0);
+    for (const r of stale) expect(r.outcome).toBe("unknown");
   }, 60_000);
 
   it("no checkpoint but stored records: every stream lists, and the time since the newest record is a no-checkpoint gap", async () => {

@@ -1,6 +1,7 @@
 // prisma/schema.prisma and prisma/migrations agree, and migrate() behaves like `prisma migrate deploy`
 // (plus an advisory lock for replicas starting together).
 import { createHash } from "node:crypto";
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -98,6 +99,25 @@ describe("migrate() on Postgres", () => {
       expect(again[0]?.n).toBe(names.length);
     } finally {
       await store.close();
+    }
+  });
+
+  // A database with every migration skips the schema engine (memory): what it must not skip.
+  it("once all are applied: a new migration directory is still applied, and a failed migration is still reported", async () => {
+    const store = await openStore({ databaseUrl: db.url });
+    const dir = await mkdtemp(path.join(os.tmpdir(), "dw-migrations-"));
+    try {
+      await cp(migrationsDir(), dir, { recursive: true });
+      await mkdir(path.join(dir, "29991231000000_probe"));
+      await writeFile(path.join(dir, "29991231000000_probe", "migration.sql"), "CREATE TABLE migrate_probe (id int)\n");
+      expect(await migrate(store, { migrationsDir: dir })).toEqual({ applied: ["29991231000000_probe"] });
+      expect(await migrate(store, { migrationsDir: dir })).toEqual({ applied: [] });
+
+      await sql(db.url, "UPDATE _prisma_migrations SET finished_at = NULL, logs = 'failed' WHERE migration_name = '29991231000000_probe'");
+      await expect(migrate(store, { migrationsDir: dir })).rejects.toThrow(/failed migration/);
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -14,6 +14,7 @@ import {
   recordTerminationsIn,
   type Store,
 } from "../../lib/store/index";
+import type { RawTx } from "../../lib/store/types";
 import type { TerminationRecord } from "../../lib/tracker/record";
 import { migratedStore, sql } from "../helpers/db";
 import { cleanRecord, sigkillRecord } from "./fixtures";
@@ -142,11 +143,15 @@ describe("a record the database rejects", () => {
     expect(await getTermination(bad.podUid, undefined, store)).toStrictEqual(healed);
   });
 
-  it("inside a caller's transaction: the caller's other writes survive, the rest is written, the offender quarantined", async () => {
+  // The checkpoint commits through the driver (store.driverTransaction: pg's results, pg's errors).
+  it.each(["prisma", "driver"] as const)("inside a caller's transaction (%s): the caller's other writes survive, the rest is written, the offender quarantined", async (via) => {
     const good = cleanRecord({ podUid: uid(1, "caller"), pod: "caller-1" });
     const later = cleanRecord({ podUid: uid(2, "caller"), pod: "caller-2" });
     const bad = poison({ podUid: uid(3, "caller") });
-    const result = await store.prisma.$transaction(async (tx) => {
+    await sql(url, "DELETE FROM traffic_pending WHERE pod_uid LIKE 'caller-%'");
+    const transaction = <T>(fn: (tx: RawTx) => Promise<T>): Promise<T> =>
+      via === "prisma" ? store.prisma.$transaction((tx) => fn(tx)) : store.driverTransaction!(fn, 10_000);
+    const result = await transaction(async (tx) => {
       await tx.$executeRawUnsafe(`INSERT INTO traffic_pending (cluster, pod_uid, next_attempt_at, reason) VALUES ('default', 'caller-before', now(), 'test')`);
       const r = await recordTerminationsIn(tx, [good, bad]);
       await recordTerminationsIn(tx, [later]);

@@ -61,6 +61,12 @@ export interface LiveSource {
   readonly streams: readonly string[];
   /** Objects held in the streams' indexes (what memory grows with). */
   indexed(): number;
+  /**
+   * True while a resume's backlog is still held for ordering (replay-order.ts): it reaches the
+   * queue all at once when released, dated `at: null`. Live ingest does not tick the tracker's
+   * clock to "now" before that backlog is in, or the backlog would be dated by the tick.
+   */
+  replaying(): boolean;
 }
 
 export function startInformers(opts: InformerOptions): LiveSource {
@@ -164,5 +170,6 @@ export function startInformers(opts: InformerOptions): LiveSource {
     },
     streams: informers.map((i) => i.stream),
     indexed: () => informers.reduce((n, i) => n + i.indexed, 0),
+    replaying: () => order?.holdingBacklog ?? false,
   };
 }

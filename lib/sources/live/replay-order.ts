@@ -7,6 +7,10 @@
 // the backlogs have gone quiet (`quietMs` without a held fact) or after `maxHoldMs`.
 // Facts of a list (no resourceVersion of their own: a snapshot) and non-numeric versions are not
 // sortable: they pass straight through, and while holding, a non-numeric version ends the hold.
+// Held facts are history: they happened at some time since the checkpoint, not when the watch
+// delivered them, so they are released with `at: null` and the tracker dates them from the
+// objects' own timestamps (never later than they happened by the length of the downtime), capped
+// at when they were received (`receivedAt`).
 // Pure apart from its timer.
 import type { FactItem } from "../item.ts";
 
@@ -55,6 +59,11 @@ export class ReplayOrder {
     this.quietTimer = null;
     const held = this.held.sort((a, b) => a.rv - b.rv || a.n - b.n);
     this.held = [];
-    for (const h of held) this.o.push(h.item);
+    for (const h of held) this.o.push({ ...h.item, fact: { ...h.item.fact, at: null, ...(h.item.fact.at === null ? {} : { receivedAt: h.item.fact.at }) } });
+  }
+
+  /** True while facts are still being held (the backlog has not been released yet). */
+  get holdingBacklog(): boolean {
+    return this.holding;
   }
 }

@@ -8,7 +8,8 @@
 // The loop: [list (paginated) →] watch from the version reached (bookmarks on) → on a normal close
 // watch again from there; on 410 (an ERROR event or an HTTP status) relist and diff against the
 // index: new objects ADDED, changed ones MODIFIED, unchanged ones nothing, missing ones a DELETE
-// without deletionTimestamp (the tracker's relist-stale-delete, contract §3). Any other failure
+// without deletionTimestamp (the tracker's relist-stale-delete, contract §3); a pods list also
+// hands on the uids it listed, for the pods in termination only a restored tracker knows. Any other failure
 // restarts the loop after a jittered backoff (counted as an informer restart); a watch silent past
 // the timeout is reconnected from its version; malformed events are counted and skipped.
 // Every item carries the stream's position once it is processed (`resume`), except items in the
@@ -211,7 +212,8 @@ export class ResourceWatch {
     for (const stale of this.index.staleAfterRelist(listed)) this.send("DELETED", stale, at, undefined);
     this.rv = resourceVersion;
     this.rvAt = at;
-    this.send("BOOKMARK", { apiVersion: this.apiVersion, kind: this.o.resource.kind, metadata: { resourceVersion } }, at, resourceVersion);
+    const relisted = this.o.resource.kind === "Pod" ? { namespace: this.o.namespace, uids: listed, at } : undefined;
+    this.send("BOOKMARK", { apiVersion: this.apiVersion, kind: this.o.resource.kind, metadata: { resourceVersion } }, at, resourceVersion, relisted);
     this.o.log.info({ items: listed.size, resourceVersion, relist: this.synced }, this.synced ? "relisted" : "listed");
     if (this.pendingGap) {
       const gap = { stream: this.stream, resource: this.o.resource.resource, from: this.pendingGap.from, to: at, reason: this.pendingGap.reason };
@@ -280,11 +282,12 @@ export class ResourceWatch {
     });
   }
 
-  private send(type: WatchType, object: unknown, at: number, rv: string | undefined): void {
+  private send(type: WatchType, object: unknown, at: number, rv: string | undefined, relisted?: FactItem["relisted"]): void {
     const typed = withTypeMeta(object, this.apiVersion, this.o.resource.kind);
     if (type !== "BOOKMARK") this.o.metrics.watchEvents.inc({ kind: this.o.resource.kind });
     const item: FactItem = { kind: "fact", position: this.position, fact: { at, type, object: typed } };
     if (rv !== undefined) item.resume = { stream: this.stream, resourceVersion: rv };
+    if (relisted) item.relisted = relisted;
     this.o.emit(item);
   }
 
