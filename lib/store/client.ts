@@ -15,7 +15,9 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
 
 async function openPostgres(databaseUrl: string, max: number): Promise<Store> {
   const [{ default: pg }, { PrismaPg }] = await Promise.all([import("pg"), import("@prisma/adapter-pg")]);
-  const pool = new pg.Pool({ connectionString: databaseUrl, max });
+  // A database that stops answering (a partition, not a refused connection) must surface as an
+  // error the writer retries, not as a connect or an idle socket that hangs until the kernel gives up.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max, connectionTimeoutMillis: 10_000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
   // An idle client that loses its server (restart, failover) must not crash the process.
   pool.on("error", () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
