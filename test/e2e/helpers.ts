@@ -4,15 +4,51 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { kubeconfig } from "../../lib/sandbox/index.ts";
-import { sql } from "../helpers/db.ts";
+import { freshDatabase, sql } from "../helpers/db.ts";
 import { processEnv } from "../../lib/env.ts";
 import { freePort } from "../helpers/free-port.ts";
 
 export const root = path.resolve(import.meta.dirname, "..", "..");
 const BIN = path.join(root, "bin", "drainwatch.mjs");
 export const EVERY_OUTCOME = path.join(root, "sandbox", "scenarios", "every-outcome.yaml");
+
+/** 20 virtual seconds per wall second: the scenarios of the process tests play fast. */
+export const TIME_SCALE = 0.05;
+/** every-outcome.yaml terminates this many pods. */
+export const EVERY_OUTCOME_PODS = 9;
+/** Pods that ignore SIGTERM for 200 virtual seconds (10 s of wall time): in flight across a kill or restart. */
+export const SLOW_WORKLOAD = {
+  name: "batch",
+  namespace: "shop",
+  replicas: 2,
+  terminationGracePeriodSeconds: 200,
+  containers: [{ name: "batch", behaviour: "ignore-sigterm" }],
+};
+
+/**
+ * The hooks every process-test file needs: the build must exist, every child process is killed
+ * after the file, and what a test pushes to `cleanups` is undone after it (newest first).
+ * `database()` is a fresh database of its own, dropped after the test.
+ */
+export function e2eFile(dbPrefix: string): { cleanups: (() => unknown)[]; database(): Promise<string> } {
+  const cleanups: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await Promise.resolve().then(c).catch(() => undefined);
+  });
+  afterAll(() => killAll());
+  beforeAll(() => requireBuild());
+  return {
+    cleanups,
+    async database() {
+      const db = await freshDatabase(dbPrefix);
+      cleanups.push(() => db.drop());
+      return db.url;
+    },
+  };
+}
 
 export function requireBuild(): void {
   if (!fs.existsSync(path.join(root, ".next", "BUILD_ID"))) {

@@ -19,33 +19,23 @@ import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { processEnv } from "../../lib/env.ts";
 import { leaseSchema } from "../../lib/leader/lease-record.ts";
 import { startSandbox, type GroundTruth, type Sandbox } from "../../lib/sandbox/index.ts";
-import { freshDatabase, sql } from "../helpers/db.ts";
+import { sql } from "../helpers/db.ts";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
-import { freePort, get, isReady, killAll, metric, requireBuild, scenarioYaml, sleep, startServe, tempDir, until, writeKubeconfig, writtenBy, type Served } from "./helpers.ts";
+import { e2eFile, EVERY_OUTCOME_PODS, freePort, get, isReady, metric, scenarioYaml, type Served, sleep, startServe, tempDir, TIME_SCALE, until, writeKubeconfig, writtenBy, SLOW_WORKLOAD as SLOW_200 } from "./helpers.ts";
 
 const execFileP = promisify(execFile);
 
-/** 20 virtual seconds per wall second. */
-const TIME_SCALE = 0.05;
 /** Virtual seconds before the scenario's first action (+10): 8 s of wall time to start on a busy machine. */
 const OFFSET = 160;
-/** every-outcome.yaml terminates this many pods. */
-const EVERY_OUTCOME_PODS = 9;
+/** Pods that ignore SIGTERM for 300 virtual seconds (15 s of wall time): in flight across the failure. */
+const SLOW_WORKLOAD = { ...SLOW_200, terminationGracePeriodSeconds: 300 };
 const LEASE_PATH = "/apis/coordination.k8s.io/v1/namespaces/default/leases/drainwatch-ingester";
 
-/** Pods that ignore SIGTERM for 300 virtual seconds (15 s of wall time): in flight across the failure. */
-const SLOW_WORKLOAD = {
-  name: "batch",
-  namespace: "shop",
-  replicas: 2,
-  terminationGracePeriodSeconds: 300,
-  containers: [{ name: "batch", behaviour: "ignore-sigterm" }],
-};
 /** Quick clean pods, deleted one at a time by `stream()`: terminations finishing all the time. */
 const WEB_WORKLOAD = {
   name: "web",
@@ -62,18 +52,7 @@ function stream(from: number, to: number, every: number): Record<string, unknown
   return out;
 }
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await Promise.resolve().then(c).catch(() => undefined);
-});
-afterAll(() => killAll());
-beforeAll(() => requireBuild());
-
-async function database(): Promise<string> {
-  const db = await freshDatabase("dw_e2e_resil");
-  cleanups.push(() => db.drop());
-  return db.url;
-}
+const { cleanups, database } = e2eFile("dw_e2e_resil");
 
 /** Environment of a serve process watching the API on `apiPort` (a sandbox or a proxy to it, started later). */
 function serveEnv(dbUrl: string, apiPort: number, extra: Record<string, string>): Record<string, string> {

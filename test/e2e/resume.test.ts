@@ -6,36 +6,13 @@
 // starts, a history-expired gap is stored and served by GET /api/v1/gaps, and nothing is invented.
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startChurn } from "../../bench/load.ts";
 import { startSandbox, type GroundTruth, type Sandbox } from "../../lib/sandbox/index.ts";
-import { freshDatabase, sql } from "../helpers/db.ts";
-import { freePort, get, isReady, killAll, requireBuild, rows, scenarioYaml, sleep, startServe, tempDir, until, writeKubeconfig, type Served } from "./helpers.ts";
+import { sql } from "../helpers/db.ts";
+import { e2eFile, EVERY_OUTCOME_PODS, freePort, get, isReady, rows, scenarioYaml, type Served, sleep, SLOW_WORKLOAD, startServe, tempDir, TIME_SCALE, until, writeKubeconfig } from "./helpers.ts";
 
-/** 20 virtual seconds per wall second. */
-const TIME_SCALE = 0.05;
-const EVERY_OUTCOME_PODS = 9;
-/** Pods that ignore SIGTERM for 200 virtual seconds (10 s of wall time): in flight across the kill. */
-const SLOW_WORKLOAD = {
-  name: "batch",
-  namespace: "shop",
-  replicas: 2,
-  terminationGracePeriodSeconds: 200,
-  containers: [{ name: "batch", behaviour: "ignore-sigterm" }],
-};
-
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await Promise.resolve().then(c).catch(() => undefined);
-});
-afterAll(() => killAll());
-beforeAll(() => requireBuild());
-
-async function database(): Promise<string> {
-  const db = await freshDatabase("dw_e2e_resume");
-  cleanups.push(() => db.drop());
-  return db.url;
-}
+const { cleanups, database } = e2eFile("dw_e2e_resume");
 
 function serveEnv(dbUrl: string, port: number): Record<string, string> {
   const dir = tempDir("dw-e2e-resume-");

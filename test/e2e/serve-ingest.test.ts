@@ -10,29 +10,10 @@ import { spawn, execFile, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startSandbox, type GroundTruth, type Sandbox } from "../../lib/sandbox/index.ts";
-import { freshDatabase, sql } from "../helpers/db.ts";
-import {
-  freePort,
-  get,
-  isReady,
-  killAll,
-  metric,
-  requireBuild,
-  rows,
-  root,
-  scenarioYaml,
-  sleep,
-  startServe,
-  tempDir,
-  terminate,
-  until,
-  writeKubeconfig,
-  writtenBy,
-  type Row,
-  type Served,
-} from "./helpers.ts";
+import { sql } from "../helpers/db.ts";
+import { e2eFile, EVERY_OUTCOME_PODS, freePort, get, isReady, metric, root, type Row, rows, scenarioYaml, type Served, sleep, SLOW_WORKLOAD, startServe, tempDir, terminate, TIME_SCALE, until, writeKubeconfig, writtenBy } from "./helpers.ts";
 import { contractText } from "../helpers/shared-docs.ts";
 
 /** Every metric name contract §6 promises. */
@@ -44,32 +25,7 @@ import { processEnv } from "../../lib/env.ts";
 
 const execFileP = promisify(execFile);
 
-/** 20 virtual seconds per wall second. */
-const TIME_SCALE = 0.05;
-/** every-outcome.yaml terminates this many pods. */
-const EVERY_OUTCOME_PODS = 9;
-
-/** Pods that ignore SIGTERM for 200 virtual seconds (10 s of wall time): in flight across a kill. */
-const SLOW_WORKLOAD = {
-  name: "batch",
-  namespace: "shop",
-  replicas: 2,
-  terminationGracePeriodSeconds: 200,
-  containers: [{ name: "batch", behaviour: "ignore-sigterm" }],
-};
-
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await Promise.resolve().then(c).catch(() => undefined);
-});
-afterAll(() => killAll());
-beforeAll(() => requireBuild());
-
-async function database(): Promise<string> {
-  const db = await freshDatabase("dw_e2e");
-  cleanups.push(() => db.drop());
-  return db.url;
-}
+const { cleanups, database } = e2eFile("dw_e2e");
 
 /** Environment of a serve process that ingests from the sandbox on `port` (started later). */
 function serveEnv(dbUrl: string, port: number, extra: Record<string, string> = {}): Record<string, string> {

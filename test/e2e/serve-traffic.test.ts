@@ -17,12 +17,12 @@
 // is wall time without a start time, so Prometheus stores samples where the records' times are).
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { z } from "zod";
 import { startPrometheus } from "../helpers/prometheus.ts";
-import { freshDatabase, sql } from "../helpers/db.ts";
-import { freePort, killAll, requireBuild, startServe, tempDir, until, type Served } from "./helpers.ts";
+import { sql } from "../helpers/db.ts";
+import { e2eFile, freePort, type Served, startServe, tempDir, until } from "./helpers.ts";
 
 const TAIL_SECONDS = 3;
 
@@ -90,16 +90,10 @@ const storedSchema = z.object({
     .nullable(),
 });
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await Promise.resolve().then(c).catch(() => undefined);
-});
-afterAll(() => killAll());
-beforeAll(() => requireBuild());
+const { cleanups, database } = e2eFile("dw_traffic");
 
 async function serveSandbox(sandboxPort: number, prometheusUrl: string | undefined): Promise<{ served: Served; dbUrl: string }> {
-  const db = await freshDatabase("dw_traffic");
-  cleanups.push(() => db.drop());
+  const dbUrl = await database();
   const dir = tempDir("dw-traffic-");
   cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
   const scenario = path.join(dir, "scenario.yaml");
@@ -107,7 +101,7 @@ async function serveSandbox(sandboxPort: number, prometheusUrl: string | undefin
   fs.mkdirSync(path.join(dir, "home"));
   const served = await startServe(
     {
-      DATABASE_URL: db.url,
+      DATABASE_URL: dbUrl,
       KUBECONFIG: undefined,
       HOME: path.join(dir, "home"),
       DRAINWATCH_DATA_DIR: path.join(dir, "data"),
@@ -124,7 +118,7 @@ async function serveSandbox(sandboxPort: number, prometheusUrl: string | undefin
     ["--sandbox"],
   );
   cleanups.push(() => void (served.hasExited() ? undefined : served.child.kill("SIGKILL")));
-  return { served, dbUrl: db.url };
+  return { served, dbUrl };
 }
 
 async function groundTruth(sandboxPort: number): Promise<z.infer<typeof groundTruthSchema>> {
