@@ -33,7 +33,16 @@ export const SLOW_WORKLOAD = {
  * after the file, and what a test pushes to `cleanups` is undone after it (newest first).
  * `database()` is a fresh database of its own, dropped after the test.
  */
-export function e2eFile(dbPrefix: string): { cleanups: (() => unknown)[]; database(): Promise<string> } {
+export interface E2eFile {
+  cleanups: (() => unknown)[];
+  database(): Promise<string>;
+  /** Environment of a serve process watching the API on `apiPort` (a sandbox or a proxy, started later). */
+  serveEnv(dbUrl: string, apiPort: number, extra?: Record<string, string>): Record<string, string>;
+  /** A serve process, SIGKILLed after the test if still running. */
+  serve(env: Record<string, string | undefined>): Promise<Served>;
+}
+
+export function e2eFile(dbPrefix: string): E2eFile {
   const cleanups: (() => unknown)[] = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await Promise.resolve().then(c).catch(() => undefined);
@@ -46,6 +55,24 @@ export function e2eFile(dbPrefix: string): { cleanups: (() => unknown)[]; databa
       const db = await freshDatabase(dbPrefix);
       cleanups.push(() => db.drop());
       return db.url;
+    },
+    serveEnv(dbUrl, apiPort, extra = {}) {
+      const dir = tempDir(`${dbPrefix}-`);
+      cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+      fs.mkdirSync(path.join(dir, "home"));
+      return {
+        DATABASE_URL: dbUrl,
+        KUBECONFIG: writeKubeconfig(dir, apiPort),
+        HOME: path.join(dir, "home"),
+        DRAINWATCH_DATA_DIR: path.join(dir, "data"),
+        DRAINWATCH_SHUTDOWN_DELAY_SECONDS: "0.3",
+        ...extra,
+      };
+    },
+    async serve(env) {
+      const s = await startServe(env);
+      cleanups.push(() => void (s.hasExited() ? undefined : s.child.kill("SIGKILL")));
+      return s;
     },
   };
 }

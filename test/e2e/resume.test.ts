@@ -4,36 +4,17 @@
 // at once, and the database must hold the ground truth exactly once, causes and outcomes exact.
 // When the sandbox's watch history has moved past the checkpoint by the time the new process
 // starts, a history-expired gap is stored and served by GET /api/v1/gaps, and nothing is invented.
-import fs from "node:fs";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { startChurn } from "../../bench/load.ts";
 import { startSandbox, type GroundTruth, type Sandbox } from "../../lib/sandbox/index.ts";
 import { sql } from "../helpers/db.ts";
-import { e2eFile, EVERY_OUTCOME_PODS, freePort, get, isReady, rows, scenarioYaml, type Served, sleep, SLOW_WORKLOAD, startServe, tempDir, TIME_SCALE, until, writeKubeconfig } from "./helpers.ts";
+import { e2eFile, EVERY_OUTCOME_PODS, freePort, get, isReady, rows, scenarioYaml, type Served, sleep, SLOW_WORKLOAD, TIME_SCALE, until } from "./helpers.ts";
 
-const { cleanups, database } = e2eFile("dw_e2e_resume");
+const file = e2eFile("dw_e2e_resume");
+const { cleanups, database, serve } = file;
 
 function serveEnv(dbUrl: string, port: number): Record<string, string> {
-  const dir = tempDir("dw-e2e-resume-");
-  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-  fs.mkdirSync(path.join(dir, "home"));
-  return {
-    DATABASE_URL: dbUrl,
-    KUBECONFIG: writeKubeconfig(dir, port),
-    HOME: path.join(dir, "home"),
-    DRAINWATCH_DATA_DIR: path.join(dir, "data"),
-    DRAINWATCH_SETTLE_SECONDS: "2",
-    DRAINWATCH_LEASE_DURATION_SECONDS: "3",
-    DRAINWATCH_CHECKPOINT_SECONDS: "0.5",
-    DRAINWATCH_SHUTDOWN_DELAY_SECONDS: "0.3",
-  };
-}
-
-async function serve(env: Record<string, string>): Promise<Served> {
-  const s = await startServe(env);
-  cleanups.push(() => void (s.hasExited() ? undefined : s.child.kill("SIGKILL")));
-  return s;
+  return file.serveEnv(dbUrl, port, { DRAINWATCH_SETTLE_SECONDS: "2", DRAINWATCH_LEASE_DURATION_SECONDS: "3", DRAINWATCH_CHECKPOINT_SECONDS: "0.5" });
 }
 
 async function sandbox(yaml: string, port: number, historyLimit?: number): Promise<Sandbox> {

@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { startSandbox, type GroundTruth, type Sandbox } from "../../lib/sandbox/index.ts";
 import { sql } from "../helpers/db.ts";
-import { e2eFile, EVERY_OUTCOME_PODS, freePort, get, isReady, metric, root, type Row, rows, scenarioYaml, type Served, sleep, SLOW_WORKLOAD, startServe, tempDir, terminate, TIME_SCALE, until, writeKubeconfig, writtenBy } from "./helpers.ts";
+import { e2eFile, EVERY_OUTCOME_PODS, freePort, get, isReady, metric, root, type Row, rows, scenarioYaml, type Served, sleep, SLOW_WORKLOAD, startServe, tempDir, terminate, TIME_SCALE, until, writtenBy } from "./helpers.ts";
 import { contractText } from "../helpers/shared-docs.ts";
 
 /** Every metric name contract §6 promises. */
@@ -25,29 +25,12 @@ import { processEnv } from "../../lib/env.ts";
 
 const execFileP = promisify(execFile);
 
-const { cleanups, database } = e2eFile("dw_e2e");
+const file = e2eFile("dw_e2e");
+const { cleanups, database, serve } = file;
 
 /** Environment of a serve process that ingests from the sandbox on `port` (started later). */
 function serveEnv(dbUrl: string, port: number, extra: Record<string, string> = {}): Record<string, string> {
-  const dir = tempDir("dw-e2e-");
-  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-  fs.mkdirSync(path.join(dir, "home"));
-  return {
-    DATABASE_URL: dbUrl,
-    KUBECONFIG: writeKubeconfig(dir, port),
-    HOME: path.join(dir, "home"),
-    DRAINWATCH_DATA_DIR: path.join(dir, "data"),
-    DRAINWATCH_SETTLE_SECONDS: "0.5",
-    DRAINWATCH_LEASE_DURATION_SECONDS: "3",
-    DRAINWATCH_SHUTDOWN_DELAY_SECONDS: "0.3",
-    ...extra,
-  };
-}
-
-async function serve(env: Record<string, string | undefined>): Promise<Served> {
-  const s = await startServe(env);
-  cleanups.push(() => void (s.hasExited() ? undefined : s.child.kill("SIGKILL")));
-  return s;
+  return file.serveEnv(dbUrl, port, { DRAINWATCH_SETTLE_SECONDS: "0.5", DRAINWATCH_LEASE_DURATION_SECONDS: "3", ...extra });
 }
 
 /** Up to the point where only the Kubernetes API is missing (store open, Next prepared). */

@@ -1,6 +1,6 @@
-// The informers' list function: a paginated LIST returning raw JSON items with apiVersion/kind
+// The list half of the list/watch loop: a paginated LIST of raw JSON items with apiVersion/kind
 // filled in (so a relist-synthesized delete carries a complete object, like a watch event would).
-import type { KubeConfig, KubernetesListObject, KubernetesObject } from "@kubernetes/client-node";
+import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
 import { z } from "zod";
 import { kubeRequest, KubeHttpError, statusMessage } from "./request.ts";
 import { apiVersionOf, collectionPath, withTypeMeta, type WatchedResource } from "./resources.ts";
@@ -13,33 +13,6 @@ const listSchema = z.object({
 export interface ListOptions {
   pageSize?: number;
   timeoutMs?: number;
-}
-
-export async function listRaw(
-  kc: KubeConfig,
-  resource: WatchedResource,
-  namespace: string | null,
-  opts: ListOptions = {},
-): Promise<KubernetesListObject<KubernetesObject>> {
-  const base = collectionPath(resource, namespace);
-  const apiVersion = apiVersionOf(resource);
-  const items: KubernetesObject[] = [];
-  let resourceVersion = "";
-  let cont: string | undefined;
-  do {
-    const q = new URLSearchParams({ limit: String(opts.pageSize ?? 500) });
-    if (cont) q.set("continue", cont);
-    const path = `${base}?${q.toString()}`;
-    const res = await kubeRequest(kc, { path, timeoutMs: opts.timeoutMs });
-    if (res.status !== 200) throw new KubeHttpError(res.status, "GET", path, statusMessage(res.body));
-    const parsed = listSchema.safeParse(res.body);
-    if (!parsed.success) throw new Error(`GET ${path}: not a list: ${parsed.error.issues[0]?.message ?? "invalid"}`);
-    // The first page's resourceVersion is the snapshot the whole paginated list belongs to.
-    if (cont === undefined) resourceVersion = parsed.data.metadata?.resourceVersion ?? "";
-    for (const item of parsed.data.items ?? []) items.push(withTypeMeta(item, apiVersion, resource.kind));
-    cont = parsed.data.metadata?.continue || undefined;
-  } while (cont);
-  return { apiVersion, kind: `${resource.kind}List`, metadata: { resourceVersion }, items };
 }
 
 /** One page of a paginated LIST: raw items (type meta filled in) and the list's snapshot version. */
