@@ -1,8 +1,9 @@
 // Benchmark: the data behind the UI and the JSON API at scale. 1,000,000 terminations over 2,000
 // workloads in 3 clusters (30 days, skewed: a few hot workloads), loaded with COPY (psql \copy
 // FROM STDIN, rows generated here and streamed), then p95 over repeated calls of:
-//   - the overview's reads (findWorkloadCounts, then a page of findWorkloadSummaries and
-//     findWorkloadTrends), 7 and 30 days; findWorkloadSummaries of every workload (the API), 7 and 30 days;
+//   - the overview's reads (findWorkloadCounts, then a page of findWorkloadTails and
+//     findWorkloadTrends), 7 and 30 days; findWorkloadTails of every workload (the overview sorted
+//     by p95 drain), 30 days; findWorkloadSummaries of every workload (the API), 7 and 30 days;
 //     findWorkloadTrends (sparklines);
 //   - getWorkload + getWorkloadCharts (the workload page), for the hottest and a median workload;
 //   - findTerminations limit 100: the first page, filtered pages, and a deep cursor page;
@@ -23,6 +24,7 @@ import {
   findTerminations,
   findWorkloadCounts,
   findWorkloadSummaries,
+  findWorkloadTails,
   findWorkloadTrends,
   getWorkload,
   getWorkloadCharts,
@@ -379,17 +381,15 @@ async function main(): Promise<void> {
       log(`  ${name.padEnd(58)} p50 ${r.p50.toFixed(1).padStart(7)} ms  p95 ${r.p95.toFixed(1).padStart(7)} ms  (target ${target} ms)`);
     };
     // What the overview reads (app/_ui/workloads-view.tsx): counts of every workload, then the shown
-    // page's summaries (in two halves) and sparklines at once.
+    // page's tails (p95 and max drain, p95 lag, by rank) and sparklines at once.
     const overview = async (range: { since: Date; until: Date }) => {
       const counts = await findWorkloadCounts(range, store);
       const page = [...counts].sort((a, b) => failed(b) - failed(a) || b.terminations - a.terminations).slice(0, 50);
-      await Promise.all([
-        ...[0, 1].map((h) => findWorkloadSummaries({ ...range, workloads: page.filter((_, i) => i % 2 === h) }, store)),
-        findWorkloadTrends({ ...range, workloads: page }, 24, store),
-      ]);
+      await Promise.all([findWorkloadTails({ ...range, workloads: page }, store), findWorkloadTrends({ ...range, workloads: page }, 24, store)]);
     };
-    await run("overview: counts + page of 50 (summaries, trends), 7 days", 300, () => overview(days(7)));
-    await run("overview: counts + page of 50 (summaries, trends), 30 days", 300, () => overview(days(30)));
+    await run("overview: counts + page of 50 (tails, trends), 7 days", 300, () => overview(days(7)));
+    await run("overview: counts + page of 50 (tails, trends), 30 days", 300, () => overview(days(30)));
+    await run("overview sorted by p95 drain: findWorkloadTails of every workload, 30 days", 300, () => findWorkloadTails(days(30), store));
     await run("API workloads: findWorkloadSummaries, 7 days", 300, () => findWorkloadSummaries(days(7), store));
     await run("API workloads: findWorkloadSummaries, 30 days", 300, () => findWorkloadSummaries(days(30), store));
     await run("overview: findWorkloadTrends, 7 days, 28 buckets", 300, () => findWorkloadTrends(days(7), 28, store));
@@ -417,6 +417,8 @@ async function main(): Promise<void> {
           ["render: overview /, default range (24 h)", "/", 300],
           ["render: overview /?since=7d", "/?since=7d", 300],
           ["render: overview /?since=30d", "/?since=30d", 300],
+          ["render: overview /?since=30d&sort=drain", "/?since=30d&sort=drain", 300],
+          ["render: /workloads?since=7d", "/workloads?since=7d", 300],
           [`render: workload page, hottest, default range (7 d)`, wl(hot), 300],
           [`render: workload page, median, default range (7 d)`, wl(median), 300],
           ["render: terminations list /terminations", "/terminations", 300],

@@ -52,7 +52,7 @@ export function OutcomeBar({ counts, width = 120 }: { counts: OutcomeCounts; wid
     <span className="obar" style={{ width }} title={text} role="img" aria-label={text || "no terminations"}>
       {total > 0 &&
         OUTCOME_ORDER.filter((o) => counts[o] > 0).map((o) => (
-          <span key={o} className={`o-${o}`} style={{ width: `${(100 * counts[o]) / total}%` }} />
+          <span key={o} className={`o-${o}`} style={{ width: `${((100 * counts[o]) / total).toFixed(2)}%` }} />
         ))}
     </span>
   );

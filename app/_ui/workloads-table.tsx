@@ -1,7 +1,7 @@
 // The workloads table (overview and /workloads): one row per workload with terminations in the
 // range, sorted by failed shutdowns then count unless the URL says otherwise; sort links in the
 // column heads keep every other parameter.
-import type { WorkloadCounts, WorkloadSummary, WorkloadTrend } from "../../lib/store/queries.ts";
+import type { WorkloadCounts, WorkloadSummary, WorkloadTail, WorkloadTrend } from "../../lib/store/queries.ts";
 import { count, seconds, wholeSeconds } from "./format.ts";
 import { failedCount, OutcomeBar, OutcomeLegend } from "./outcome.tsx";
 import { choice, href, workloadHref, type Search } from "./params.ts";
@@ -22,7 +22,7 @@ export function parseSort(search: Search): Sort {
 }
 
 /** What sorting reads: counts always; percentiles only when sorting by them (sortNeedsPercentiles). */
-type Sortable = WorkloadCounts & Partial<Pick<WorkloadSummary, "drainSeconds" | "endpointLagSeconds">>;
+type Sortable = WorkloadCounts & Partial<Pick<WorkloadTail, "drainSeconds" | "endpointLagSeconds">>;
 
 /** Sorting by these needs every workload's percentiles; any other order needs only counts. */
 export const sortNeedsPercentiles = (sort: Sort): boolean => sort.key === "drain" || sort.key === "lag";
@@ -54,6 +54,9 @@ export function sortWorkloads<T extends Sortable>(items: readonly T[], sort: Sor
   });
 }
 
+/** A shown row: the overview's tails (p95, max), or /workloads' full summary (p50 too). */
+export type WorkloadRow = WorkloadTail | WorkloadSummary;
+
 export const workloadKey = (w: { cluster: string; namespace: string; kind: string; name: string }): string => [w.cluster, w.namespace, w.kind, w.name].join("\u0000");
 
 function SortHead({ label, k, sort, path, search, num, title }: { label: string; k: SortKey; sort: Sort; path: string; search: Search; num?: boolean; title?: string }) {
@@ -79,10 +82,19 @@ export function Sparkline({ trend, width = 96, height = 22 }: { trend: WorkloadT
   const d = trend.terminations.map((v, i) => `${i === 0 ? "M" : "L"}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join("");
   const total = trend.terminations.reduce((a, b) => a + b, 0);
   const failed = trend.failed.reduce((a, b) => a + b, 0);
+  // Every tick in one path, coordinates to 0.1 px: 50 rows × 24 buckets as elements made the
+  // overview's HTML and its RSC payload twice as heavy.
+  const ticks = trend.failed
+    .map((f, i) => {
+      if (f <= 0) return "";
+      const h = Math.max(2, Math.min(1, f / max) * (height - 6));
+      return `M${(x(i) - 1).toFixed(1)},${(height - 2 - h).toFixed(1)}h2v${h.toFixed(1)}h-2z`;
+    })
+    .join("");
   return (
     <svg className="spark" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={`${total} terminations, ${failed} failed, over the range`}>
       <path d={d} />
-      {trend.failed.map((f, i) => (f > 0 ? <rect key={i} className="bad" x={x(i) - 1} y={height - 2 - Math.min(1, f / max) * (height - 6)} width={2} height={Math.max(2, Math.min(1, f / max) * (height - 6))} /> : null))}
+      {ticks ? <path className="bad" d={ticks} /> : null}
     </svg>
   );
 }
@@ -109,7 +121,7 @@ export function WorkloadsTable({
   full?: boolean;
   multiCluster: boolean;
   /** The page shown (`page` in the URL): a cluster with thousands of workloads renders one page. */
-  page: { items: WorkloadSummary[]; number: number; pages: number; size: number };
+  page: { items: WorkloadRow[]; number: number; pages: number; size: number };
 }) {
   const head = { sort, path, search };
   const { items: shown, number, pages, size } = page;
@@ -160,7 +172,7 @@ export function WorkloadsTable({
                   </td>
                   {full ? (
                     <td className="num muted" data-label="p50 · max">
-                      {seconds(w.drainSeconds?.p50 ?? null)} · {seconds(w.drainSeconds?.max ?? null)}
+                      {seconds(w.drainSeconds && "p50" in w.drainSeconds ? w.drainSeconds.p50 : null)} · {seconds(w.drainSeconds?.max ?? null)}
                     </td>
                   ) : null}
                   <td className="num" data-label="p95 lag">

@@ -6,19 +6,25 @@ import {
   findNamespaces,
   findWorkloadCounts,
   findWorkloadSummaries,
+  findWorkloadTails,
   findWorkloadTrends,
   type WorkloadCounts,
   type WorkloadFilter,
-  type WorkloadSummary,
   type WorkloadTrend,
 } from "../../lib/store/queries.ts";
 import type { Outcome } from "../../lib/tracker/record.ts";
 import { Filters } from "./filters.tsx";
 import { one, ParamError, parseOutcomes, parseRange, type Range, type Search } from "./params.ts";
-import { parseSort, sortNeedsPercentiles, sortWorkloads, workloadKey, type Sort } from "./workloads-table.tsx";
+import { parseSort, sortNeedsPercentiles, sortWorkloads, workloadKey, type Sort, type WorkloadRow } from "./workloads-table.tsx";
 
 /** Sparkline resolution. */
 const TREND_BUCKETS = 24;
+
+/**
+ * Below this range, every workload's full percentiles (sorted) cost less than their tails by rank:
+ * a rank read walks about a twentieth of a workload's stored values, whatever the range.
+ */
+const RANK_FROM_MS = 7 * 86_400_000;
 
 export type WorkloadsView =
   | { ok: false; paramError: string }
@@ -28,17 +34,21 @@ export type WorkloadsView =
       outcomes: Outcome[];
       sort: Sort;
       filter: WorkloadFilter;
-      /** Every workload in range, sorted: counts (tiles, pager); full summaries when the sort needs them. */
+      /** Every workload in range, sorted: counts (tiles, pager); with percentiles when the sort needs them. */
       summaries: Loaded<WorkloadCounts[]>;
       /** The page of sorted summaries shown (`page` in the URL). */
-      page: { items: WorkloadSummary[]; number: number; pages: number; size: number };
+      page: { items: WorkloadRow[]; number: number; pages: number; size: number };
       /** Sparklines of the shown page's workloads. */
       trends: Map<string, WorkloadTrend>;
       clusters: string[];
       namespaces: string[];
     };
 
-export async function loadWorkloadsView(search: Search, now: number, pageSize: number): Promise<WorkloadsView> {
+/**
+ * `full` (/workloads) shows p50 and max drain too: its page rows are full summaries. The overview
+ * shows the tails only (p95 drain and lag, by rank: lib/store/tails.ts).
+ */
+export async function loadWorkloadsView(search: Search, now: number, pageSize: number, full = false): Promise<WorkloadsView> {
   let range: Range;
   let outcomes: Outcome[];
   let sort: Sort;
@@ -58,11 +68,14 @@ export async function loadWorkloadsView(search: Search, now: number, pageSize: n
     since: range.since,
     until: range.until,
   };
-  // Percentiles need every value of a workload in range: read them for the shown rows only, unless
-  // the order itself is by a percentile. Counts come from the rollup (lib/store/rollup.ts).
-  const full = sortNeedsPercentiles(sort);
-  const [listed, clusters, namespaces] = await Promise.all([
-    full ? load(findWorkloadSummaries(filter)).then((l) => ({ full: true as const, l })) : load(findWorkloadCounts(filter)).then((l) => ({ full: false as const, l })),
+  // Rows are ordered by counts from the rollup (lib/store/rollup.ts); percentiles are read for the
+  // shown rows only, unless the order itself is by a percentile: then every workload's, by rank on
+  // a long range (a twentieth of each workload's values) and sorted on a short one.
+  const byPercentile = sortNeedsPercentiles(sort);
+  const long = range.since === undefined || (range.until?.getTime() ?? now) - range.since.getTime() >= RANK_FROM_MS;
+  const [counts, ranked, clusters, namespaces] = await Promise.all([
+    byPercentile ? null : load(findWorkloadCounts(filter)),
+    byPercentile ? load<WorkloadRow[]>(long ? findWorkloadTails(filter) : findWorkloadSummaries(filter)) : null,
     load(findClusters()),
     load(findNamespaces(cluster)),
   ]);
@@ -73,25 +86,32 @@ export async function loadWorkloadsView(search: Search, now: number, pageSize: n
     const number = Number.isInteger(requested) && requested >= 1 ? Math.min(requested, pages) : 1;
     return { sorted, pages, number, rows: sorted.slice((number - 1) * pageSize, number * pageSize) };
   };
-  const { sorted, pages, number, rows } = paged<WorkloadCounts>(listed.l.ok ? listed.l.value : []);
-  // The shown rows' summaries (in two halves of about equal terminations: on a long range the page of
-  // the busiest workloads holds a third of every value) and sparklines, all at once on separate
-  // connections; each reads only these workloads, through the (workload, time) index.
+  const listed: Loaded<WorkloadCounts[]> = ranked ?? counts ?? { ok: true, value: [] };
+  const { sorted, pages, number, rows } = paged<WorkloadCounts>(listed.ok ? listed.value : []);
+  // Rows ordered by a percentile already have what the overview shows (and /workloads, when they
+  // are full summaries). Otherwise the shown rows' full summaries for /workloads (in two halves of
+  // about equal terminations: on a long range the page of the busiest workloads holds a third of
+  // every value) or tails for the overview. With the sparklines, all at once on separate
+  // connections, each through the (workload, …) indexes of these workloads only.
+  const have = ranked?.ok && (!full || !long) ? paged(ranked.value).rows : null;
   const [details, trends] =
     rows.length === 0
       ? [null, null]
       : await Promise.all([
-          listed.full ? null : load(Promise.all(halves(rows).map((part) => findWorkloadSummaries({ ...filter, workloads: part }))).then((parts) => parts.flat())),
+          have
+            ? null
+            : full
+              ? load(Promise.all(halves(rows).map((part) => findWorkloadSummaries({ ...filter, workloads: part }))).then((parts): WorkloadRow[] => parts.flat()))
+              : load<WorkloadRow[]>(findWorkloadTails({ ...filter, workloads: rows })),
           load(findWorkloadTrends({ ...filter, since: range.since, until: range.until ?? new Date(now), workloads: rows }, TREND_BUCKETS)),
         ]);
-  let shown: WorkloadSummary[] = [];
-  if (listed.full && listed.l.ok) shown = paged(listed.l.value).rows;
-  else if (details?.ok) {
+  let shown: WorkloadRow[] = have ?? [];
+  if (details?.ok) {
     // In the order of the counts (a workload whose terminations were deleted in between drops out).
     const byKey = new Map(details.value.map((d) => [workloadKey(d), d]));
     shown = rows.flatMap((r) => byKey.get(workloadKey(r)) ?? []);
   }
-  const summaries: Loaded<WorkloadCounts[]> = details && !details.ok ? details : listed.l.ok ? { ok: true, value: sorted } : listed.l;
+  const summaries: Loaded<WorkloadCounts[]> = details && !details.ok ? details : listed.ok ? { ok: true, value: sorted } : listed;
   return {
     ok: true,
     range,

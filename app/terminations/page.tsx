@@ -22,11 +22,15 @@ function pageSize(search: Search): number {
   return n;
 }
 
-/** `Deployment/checkout` (as the UI labels workloads) or `checkout` → the API's kind and workload. */
+/**
+ * `Deployment/checkout` (as the UI labels workloads) or `checkout` → the API's kind and workload.
+ * With `kind` given, `workload` is the name as it is (a name may hold a "/").
+ */
 function splitWorkload(search: Search): { kind?: string; name?: string } {
   const w = one(search, "workload");
   const kind = one(search, "kind");
   if (w === undefined) return { kind };
+  if (kind !== undefined) return { kind, name: w };
   const slash = w.indexOf("/");
   return slash < 0 ? { kind, name: w } : { kind: w.slice(0, slash), name: w.slice(slash + 1) };
 }

@@ -16,7 +16,7 @@ export default async function WorkloadsPage({ searchParams }: { searchParams: Pr
   const search = await searchParams;
   const now = Date.now();
   const path = "/workloads";
-  const view = await loadWorkloadsView(search, now, 100);
+  const view = await loadWorkloadsView(search, now, 100, true);
   if (!view.ok) {
     return (
       <>

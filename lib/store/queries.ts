@@ -10,7 +10,7 @@ export {
   MAX_LIMIT,
 } from "./read.ts";
 export type { TerminationFilter, FindTerminationsQuery, TerminationPage } from "./read.ts";
-export { findWorkloadSummaries, findWorkloadCounts, findWorkloadTrends, getWorkload, RECOMMENDATION_SAMPLE } from "./workloads.ts";
+export { findWorkloadSummaries, findWorkloadCounts, findWorkloadTails, findWorkloadTrends, getWorkload, RECOMMENDATION_SAMPLE } from "./workloads.ts";
 export type {
   WorkloadKey,
   TimeRange,
@@ -18,6 +18,7 @@ export type {
   OutcomeCounts,
   CauseCounts,
   WorkloadCounts,
+  WorkloadTail,
   WorkloadSummary,
   WorkloadPage,
   RevisionSummary,

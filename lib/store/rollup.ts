@@ -39,8 +39,11 @@ export function splitDays(range: { since?: Date; until?: Date }): DaySplit {
 /** workload_days' column counting one cause. */
 export const causeColumn = (cause: (typeof CAUSES)[number]): string => `cause_${cause.replace(/-/g, "_")}`;
 
-/** Columns of one counts row, per workload_id: n, one per outcome, one per cause, wt (with traffic), rq, e5. */
-export const COUNT_COLUMNS = ["n", ...OUTCOMES, ...CAUSES.map(causeColumn), "wt", "rq", "e5"] as const;
+/**
+ * Columns of one counts row, per workload_id: n, one per outcome, one per cause, wt (with traffic),
+ * rq, e5, dn (with a drain time), ln (with an endpoint lag).
+ */
+export const COUNT_COLUMNS = ["n", ...OUTCOMES, ...CAUSES.map(causeColumn), "wt", "rq", "e5", "dn", "ln"] as const;
 
 /**
  * SQL of count rows over the split range for the workloads `scope` admits (a condition on a
@@ -56,14 +59,15 @@ export function countsSql(split: DaySplit, scope: string, p: Params): string {
     if (split.days.from !== null) cs.push(`d.day >= ${p.add(split.days.from)}::date`);
     if (split.days.to !== null) cs.push(`d.day < ${p.add(split.days.to)}::date`);
     if (scope) cs.push(`d.${scope}`);
-    parts.push(`SELECT d.workload_id, d.terminations, ${[...OUTCOMES, ...CAUSES.map(causeColumn)].map((c) => `d.${c}`).join(", ")}, d.with_traffic, d.requests, d.errors5xx
+    parts.push(`SELECT d.workload_id, d.terminations, ${[...OUTCOMES, ...CAUSES.map(causeColumn)].map((c) => `d.${c}`).join(", ")}, d.with_traffic, d.requests, d.errors5xx, d.drained, d.lagged
       FROM workload_days d ${and(cs)}`);
   }
   for (const e of split.edges) {
     const cs = [`t.delete_requested_at >= ${p.add(e.from)}::timestamptz`, `t.delete_requested_at ${e.inclusive ? "<=" : "<"} ${p.add(e.to)}::timestamptz`];
     if (scope) cs.push(`t.${scope}`);
     parts.push(`SELECT t.workload_id, 1, ${OUTCOMES.map((o) => `(t.outcome = '${o}')::int`).join(", ")}, ${CAUSES.map((k) => `(t.cause = '${k}')::int`).join(", ")},
-        (t.traffic_requests IS NOT NULL)::int, COALESCE(t.traffic_requests, 0), COALESCE(t.traffic_errors5xx, 0)
+        (t.traffic_requests IS NOT NULL)::int, COALESCE(t.traffic_requests, 0), COALESCE(t.traffic_errors5xx, 0),
+        (t.drain_seconds IS NOT NULL)::int, (t.endpoint_lag_seconds IS NOT NULL)::int
       FROM terminations t ${and(cs)}`);
   }
   if (parts.length === 0) return `SELECT NULL::int AS workload_id, ${COUNT_COLUMNS.map((c) => `0 AS ${c}`).join(", ")} WHERE false`;

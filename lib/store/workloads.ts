@@ -8,6 +8,7 @@ import { CAUSES, OUTCOMES, causeSchema, type Cause, type Outcome } from "../trac
 import { getStore } from "./db.ts";
 import { findTerminations, whereClauses } from "./read.ts";
 import { causeColumn, countsSql, splitDays, splitHours } from "./rollup.ts";
+import { tailMaxSql, tailPercentileSql } from "./tails.ts";
 import { Params, asList, checkRange, invalid, isoDate, ts, where } from "./sql.ts";
 import type { Store } from "./types.ts";
 
@@ -52,6 +53,16 @@ export interface WorkloadSummary extends WorkloadCounts {
   /** Of the newest termination (the first in list order). */
   gracePeriodSeconds: number | null;
   endpointLagSeconds: { p50: number; p95: number } | null;
+}
+
+/**
+ * A summary whose drain and endpoint lag carry only their tails (p95, max drain): what the overview
+ * shows, read by rank (lib/store/tails.ts) instead of sorting every value.
+ */
+export interface WorkloadTail extends WorkloadCounts {
+  drainSeconds: { p95: number; max: number } | null;
+  gracePeriodSeconds: number | null;
+  endpointLagSeconds: { p95: number } | null;
 }
 
 /** Only these workloads (a page of the overview); the others are not read. */
@@ -112,6 +123,12 @@ const summarySchema = z.object({
 
 const countsSchema = summarySchema.omit({ drainSeconds: true, gracePeriodSeconds: true, endpointLagSeconds: true });
 
+const tailSchema = countsSchema.extend({
+  drainSeconds: z.object({ p95: z.number(), max: z.number() }).nullable(),
+  gracePeriodSeconds: z.number().int().nullable(),
+  endpointLagSeconds: z.object({ p95: z.number() }).nullable(),
+});
+
 const revisionSchema = z.object({
   revision: z.string().nullable(),
   terminations: z.number().int(),
@@ -130,14 +147,21 @@ const outcomeCountsSql = (col = "t.outcome") =>
   `json_build_object(${OUTCOMES.map((o) => `'${o}', count(*) FILTER (WHERE ${col} = '${o}')`).join(", ")})`;
 
 /**
+ * What a summary reads of each workload's values: "all" percentiles (p50, p95, max: every value in
+ * range, sorted by percentile_cont), only the "tails" (p95 and max by rank, lib/store/tails.ts), or
+ * "none" (counts and the newest time).
+ */
+type Percentiles = "all" | "tails" | "none";
+
+/**
  * The summary's aggregates for the workloads `scope` admits (a condition on `workload_id`, "" for
  * all) over `range`: a statement part defining CTEs `cnt` (count rows by workload, see rollup.ts)
- * and `agg` (per workload: n, outcomes, causes, rq, e5), and the lateral that adds, per `agg` row
- * `a`, the newest request time and, with `percentiles`, the percentiles and max drain from the
- * workload's terminations in range (index-only through terminations_workload_time_covering_idx: the
- * percentiles need every value; the newest time alone is one index probe).
+ * and `agg` (per workload: n, outcomes, causes, rq, e5, dn and ln: how many have a drain time and an
+ * endpoint lag), and the lateral that adds, per `agg` row `a`, the newest request time (one index
+ * probe) and the `percentiles` asked for: "all" from the workload's terminations in range
+ * (index-only through terminations_workload_time_covering_idx, every value), "tails" by rank.
  */
-function summaryParts(range: TimeRange, scope: string, p: Params, having = "", percentiles = true): { ctes: string; lateral: string; fields: string } {
+function summaryParts(range: TimeRange, scope: string, p: Params, having = "", percentiles: Percentiles = "all"): { ctes: string; lateral: string; fields: string } {
   const split = splitDays(range);
   const ctes = `cnt AS (${countsSql(split, scope, p)}),
     agg AS (
@@ -145,11 +169,14 @@ function summaryParts(range: TimeRange, scope: string, p: Params, having = "", p
         json_build_object(${OUTCOMES.map((o) => `'${o}', sum(c.${o})`).join(", ")}) AS outcomes,
         json_strip_nulls(json_build_object(${CAUSES.map((k) => `'${k}', NULLIF(sum(c.${causeColumn(k)}), 0)`).join(", ")})) AS causes,
         CASE WHEN sum(c.wt) = 0 THEN NULL ELSE sum(c.rq)::float8 END AS rq,
-        CASE WHEN sum(c.wt) = 0 THEN NULL ELSE sum(c.e5)::float8 END AS e5
+        CASE WHEN sum(c.wt) = 0 THEN NULL ELSE sum(c.e5)::float8 END AS e5,
+        sum(c.dn)::bigint AS dn, sum(c.ln)::bigint AS ln
       FROM cnt c GROUP BY 1 ${having})`;
-  const inRange = where(["t.workload_id = a.workload_id", ...rangeClauses(range, p)]);
-  const lateral = percentiles
-    ? `CROSS JOIN LATERAL (
+  const rangeCs = ["t.workload_id = a.workload_id", ...rangeClauses(range, p)];
+  const inRange = where(rangeCs);
+  const lateral =
+    percentiles === "all"
+      ? `CROSS JOIN LATERAL (
       SELECT count(t.drain_seconds) AS dn,
         percentile_cont(0.5) WITHIN GROUP (ORDER BY t.drain_seconds) AS d50,
         percentile_cont(0.95) WITHIN GROUP (ORDER BY t.drain_seconds) AS d95, max(t.drain_seconds) AS dmax,
@@ -158,16 +185,25 @@ function summaryParts(range: TimeRange, scope: string, p: Params, having = "", p
         percentile_cont(0.95) WITHIN GROUP (ORDER BY t.endpoint_lag_seconds) AS l95,
         max(t.delete_requested_at) AS last
       FROM terminations t ${inRange}) pc`
-    : `CROSS JOIN LATERAL (SELECT max(t.delete_requested_at) AS last FROM terminations t ${inRange}) pc`;
+      : percentiles === "tails"
+        ? `CROSS JOIN LATERAL (SELECT a.dn, a.ln,
+        ${tailPercentileSql("drain_seconds", 0.95, "a.dn", rangeCs)} AS d95, ${tailMaxSql("drain_seconds", rangeCs)} AS dmax,
+        ${tailPercentileSql("endpoint_lag_seconds", 0.95, "a.ln", rangeCs)} AS l95,
+        (SELECT max(t.delete_requested_at) FROM terminations t ${inRange}) AS last) pc`
+        : `CROSS JOIN LATERAL (SELECT max(t.delete_requested_at) AS last FROM terminations t ${inRange}) pc`;
   const fields = `
     'terminations', a.n,
     'outcomes', a.outcomes,
     'causes', a.causes,${
-      percentiles
+      percentiles === "all"
         ? `
     'drainSeconds', CASE WHEN pc.dn = 0 THEN NULL ELSE json_build_object('p50', pc.d50, 'p95', pc.d95, 'max', pc.dmax) END,
     'endpointLagSeconds', CASE WHEN pc.ln = 0 THEN NULL ELSE json_build_object('p50', pc.l50, 'p95', pc.l95) END,`
-        : ""
+        : percentiles === "tails"
+          ? `
+    'drainSeconds', CASE WHEN pc.dn = 0 THEN NULL ELSE json_build_object('p95', pc.d95, 'max', pc.dmax) END,
+    'endpointLagSeconds', CASE WHEN pc.ln = 0 THEN NULL ELSE json_build_object('p95', pc.l95) END,`
+          : ""
     }
     'requests', a.rq,
     'errors5xx', a.e5,
@@ -231,12 +267,17 @@ export function workloadClauses(id: number, range: TimeRange, p: Params): string
  * `workloads` restricts it to a page of workloads (the overview's shown rows): only their
  * terminations are read for the percentiles, which is what bounds a long range.
  */
-export async function findWorkloadSummaries(filter: WorkloadFilter & WorkloadPage = {}, store?: Store): Promise<WorkloadSummary[]> {
+export function findWorkloadSummaries(filter: WorkloadFilter & WorkloadPage = {}, store?: Store): Promise<WorkloadSummary[]> {
+  return summaries(filter, "all", summarySchema, store);
+}
+
+/** Summaries with the newest grace and the `percentiles` asked for, in the contract's order. */
+async function summaries<T extends z.ZodType>(filter: WorkloadFilter & WorkloadPage, percentiles: Exclude<Percentiles, "none">, schema: T, store?: Store): Promise<z.infer<T>[]> {
   const p = new Params();
   checkRange(filter);
   // A termination's cluster and namespace are its workload's: the filter selects workloads.
   const scope = workloadScope(filter, p);
-  const { ctes, lateral, fields } = summaryParts(filter, scope, p, outcomeHaving(filter.outcome));
+  const { ctes, lateral, fields } = summaryParts(filter, scope, p, outcomeHaving(filter.outcome), percentiles);
   const graceClauses = rangeClauses(filter, p);
   const db = await getStore(store);
   const rows = await db.prisma.$queryRawUnsafe<{ j: string }[]>(
@@ -249,7 +290,7 @@ export async function findWorkloadSummaries(filter: WorkloadFilter & WorkloadPag
      ORDER BY a.n DESC, pc.last DESC NULLS LAST, c.name, w.namespace, w.kind, w.name`,
     ...p.values,
   );
-  return jsonRows(summarySchema, rows);
+  return jsonRows(schema, rows);
 }
 
 /**
@@ -261,7 +302,7 @@ export async function findWorkloadSummaries(filter: WorkloadFilter & WorkloadPag
 export async function findWorkloadCounts(filter: WorkloadFilter = {}, store?: Store): Promise<WorkloadCounts[]> {
   const p = new Params();
   checkRange(filter);
-  const { ctes, lateral, fields } = summaryParts(filter, workloadScope(filter, p), p, outcomeHaving(filter.outcome), false);
+  const { ctes, lateral, fields } = summaryParts(filter, workloadScope(filter, p), p, outcomeHaving(filter.outcome), "none");
   const db = await getStore(store);
   const rows = await db.prisma.$queryRawUnsafe<{ j: string }[]>(
     `WITH ${ctes}
@@ -271,6 +312,16 @@ export async function findWorkloadCounts(filter: WorkloadFilter = {}, store?: St
     ...p.values,
   );
   return jsonRows(countsSchema, rows);
+}
+
+/**
+ * findWorkloadCounts plus each workload's tails (p95 and max drain, p95 endpoint lag) and newest
+ * grace, in the same order: what the overview shows of a page of workloads, and what it orders every
+ * workload by when sorting by a percentile. The tails are percentile_cont's numbers, read by rank
+ * (lib/store/tails.ts), so a long range costs a twentieth of its values, not a sort of all of them.
+ */
+export function findWorkloadTails(filter: WorkloadFilter & WorkloadPage = {}, store?: Store): Promise<WorkloadTail[]> {
+  return summaries(filter, "tails", tailSchema, store);
 }
 
 /**

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   findWorkloadCounts,
   findWorkloadSummaries,
+  findWorkloadTails,
   findWorkloadTrends,
   getWorkload,
   recordTerminations,
@@ -60,7 +61,7 @@ function records(n: number, seed: number, prefix = "r"): TerminationRecord[] {
 /** workload_days as the triggers keep it, and the same aggregates computed from terminations. */
 async function rollupVsBase(url: string) {
   const causes = CAUSES.map(causeColumn);
-  const cols = `workload_id, day::text AS day, terminations, ${[...OUTCOMES, ...causes].join(", ")}, with_traffic, requests::text, errors5xx::text`;
+  const cols = `workload_id, day::text AS day, terminations, ${[...OUTCOMES, ...causes].join(", ")}, with_traffic, requests::text, errors5xx::text, drained, lagged`;
   const kept = await sql(url, `SELECT ${cols} FROM workload_days ORDER BY 1, 2`);
   const base = await sql(
     url,
@@ -69,7 +70,8 @@ async function rollupVsBase(url: string) {
          count(*)::int AS terminations, ${OUTCOMES.map((o) => `count(*) FILTER (WHERE outcome = '${o}')::int AS ${o}`).join(", ")},
          ${CAUSES.map((k) => `count(*) FILTER (WHERE cause = '${k}')::int AS ${causeColumn(k)}`).join(", ")},
          count(traffic)::int AS with_traffic, COALESCE(sum((traffic->>'requests')::bigint), 0) AS requests,
-         COALESCE(sum((traffic->>'errors5xx')::bigint), 0) AS errors5xx
+         COALESCE(sum((traffic->>'errors5xx')::bigint), 0) AS errors5xx,
+         count(drain_seconds)::int AS drained, count(endpoint_lag_seconds)::int AS lagged
        FROM terminations GROUP BY 1, 2) x ORDER BY 1, 2`,
   );
   const hourCols = `workload_id, hour, ${OUTCOMES.join(", ")}`;
@@ -189,8 +191,10 @@ describe("workload_days on Postgres", () => {
       outcome: i % 4 === 0 ? ("sigkill" as const) : x.outcome,
       cause: i % 5 === 0 ? ("eviction" as const) : x.cause,
       deleteRequestedAt: i % 11 === 0 ? new Date(T0 + 5 * DAY + i * 1000).toISOString() : i % 13 === 0 ? null : x.deleteRequestedAt,
-      // A rewrite that changes no counted column (the drain alone): its +1 and -1 cancel out.
+      // The drain alone rewritten: from one value to another no counted column changes (its +1 and
+      // -1 cancel out); from none to one, drained moves.
       drainSeconds: i % 17 === 0 ? 99 : x.drainSeconds,
+      endpointLagSeconds: i % 19 === 0 ? null : x.endpointLagSeconds,
     }));
     const result = await recordTerminations(store, [...rewritten, ...records(100, 2, "n")]);
     expect(result.inserted).toHaveLength(100);
@@ -319,6 +323,24 @@ describe("overview queries on the rollup", () => {
       const inB = (await reference({ ...range, cluster: "b" })).filter((x) => page.some((y) => y.name === x.name && y.cluster === x.cluster));
       expect(await findWorkloadSummaries({ ...range, cluster: "b", workloads: page }, store)).toEqual(inB);
       expect(await findWorkloadSummaries({ ...range, workloads: [] }, store)).toEqual([]);
+    });
+  }
+
+  /** A summary as findWorkloadTails answers it: p95 and max drain, p95 lag. */
+  const tailOf = ({ drainSeconds: d, endpointLagSeconds: l, ...rest }: WorkloadSummary) => ({
+    ...rest,
+    drainSeconds: d && { p95: d.p95, max: d.max },
+    endpointLagSeconds: l && { p95: l.p95 },
+  });
+
+  for (const [name, range] of ranges) {
+    it(`tails by rank are percentile_cont's, exactly: ${name}`, async () => {
+      const expected = (await reference(range)).map(tailOf);
+      expect(expected.some((x) => x.drainSeconds && x.drainSeconds.p95 !== x.drainSeconds.max)).toBe(true);
+      expect(await findWorkloadTails(range, store)).toEqual(expected);
+      const page = expected.filter((_, i) => i % 2 === 0);
+      expect(await findWorkloadTails({ ...range, workloads: [...page].reverse() }, store)).toEqual(page);
+      expect(await findWorkloadTails({ ...range, cluster: "b" }, store)).toEqual((await reference({ ...range, cluster: "b" })).map(tailOf));
     });
   }
 

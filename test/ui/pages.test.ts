@@ -207,6 +207,15 @@ describe("terminations list", () => {
     await close();
   });
 
+  it("filters by a workload whose name holds a \"/\": as it is with its kind, or after the first \"/\" of kind/name", async () => {
+    for (const q of [`kind=Pod&workload=${encodeURIComponent(HOSTILE_POD)}`, `workload=${encodeURIComponent(`Pod/${HOSTILE_POD}`)}`]) {
+      const { page, close } = await open(`/terminations?since=30d&${q}`);
+      expect(await text(page, "total"), q).toBe("1");
+      expect(await page.locator('[data-testid="terminations"] tbody tr').first().getAttribute("data-pod-uid")).toBe("u-hostile");
+      await close();
+    }
+  });
+
   it("applies the filter form (checkboxes, cluster) and keeps the state in the URL", async () => {
     const { page, close } = await open("/terminations?since=7d");
     expect(await text(page, "total")).toBe(String(EXPECT.last7d.terminations));

@@ -44,16 +44,32 @@ describe("workload pages", () => {
     expect(rows((await get(`${s.base}/?sort=name&dir=asc&page=99`)).text)).toEqual(rows(third.text));
   });
 
-  it("each row shows its own workload's p95 drain, whether the page is ordered by counts (percentiles read for the page) or by p95 drain (for all)", async () => {
+  it("each row shows its own workload's p95 drain, whether the page is ordered by counts (tails read for the page) or by p95 drain (for all: sorted on a short range, by rank on a long one)", async () => {
     const drains = (html: string) =>
       [...html.matchAll(/data-workload="shop\/Deployment\/svc-(\d+)"[\s\S]*?data-label="p95 drain"><span[^>]*>([^<]+)</g)].map((m) => [Number(m[1]), m[2]] as const);
-    for (const [path, n] of [["/", 50], ["/?page=3", 20], ["/?sort=drain", 50], ["/workloads?since=24h&sort=lag&page=2", 20], ["/workloads?since=24h", 100]] as const) {
+    for (const [path, n] of [
+      ["/", 50],
+      ["/?page=3", 20],
+      ["/?sort=drain", 50],
+      ["/?since=30d&sort=drain&page=2", 50],
+      ["/?since=30d&page=3", 20],
+      ["/workloads?since=24h&sort=lag&page=2", 20],
+      ["/workloads?since=24h", 100],
+      ["/workloads?since=30d&sort=drain", 100],
+    ] as const) {
       const got = drains((await get(`${s.base}${path}`)).text);
       expect(got, path).toHaveLength(n);
       for (const [i, text] of got) expect(text, `${path} svc-${i}`).toBe(seconds(i + 0.5));
     }
     // By p95 drain, largest first: every workload's percentile was read to order them.
     expect(rows((await get(`${s.base}/?sort=drain`)).text).slice(0, 2)).toEqual(["shop/Deployment/svc-119", "shop/Deployment/svc-118"]);
+    expect(rows((await get(`${s.base}/?since=30d&sort=drain&dir=asc`)).text).slice(0, 2)).toEqual(["shop/Deployment/svc-000", "shop/Deployment/svc-001"]);
+    // /workloads shows p50 and max too, also when its order came from the tails.
+    for (const path of ["/workloads?since=24h", "/workloads?since=30d&sort=drain"]) {
+      const p50max = [...(await get(`${s.base}${path}`)).text.matchAll(/data-workload="shop\/Deployment\/svc-(\d+)"[\s\S]*?data-label="p50 · max">([\s\S]*?)<\/td>/g)];
+      expect(p50max, path).toHaveLength(100);
+      for (const m of p50max) expect(m[2]!.replace(/<!-- -->/g, ""), `${path} svc-${m[1]}`).toBe(`${seconds(Number(m[1]) + 0.5)} · ${seconds(Number(m[1]) + 0.5)}`);
+    }
   });
 
   it("/workloads shows 100 a page", async () => {
