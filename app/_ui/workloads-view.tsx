@@ -73,12 +73,9 @@ export async function loadWorkloadsView(search: Search, now: number, pageSize: n
   // a long range (a twentieth of each workload's values) and sorted on a short one.
   const byPercentile = sortNeedsPercentiles(sort);
   const long = range.since === undefined || (range.until?.getTime() ?? now) - range.since.getTime() >= RANK_FROM_MS;
-  const [counts, ranked, clusters, namespaces] = await Promise.all([
-    byPercentile ? null : load(findWorkloadCounts(filter)),
-    byPercentile ? load<WorkloadRow[]>(long ? findWorkloadTails(filter) : findWorkloadSummaries(filter)) : null,
-    load(findClusters()),
-    load(findNamespaces(cluster)),
-  ]);
+  const rankedRead = byPercentile ? load<WorkloadRow[]>(long ? findWorkloadTails(filter) : findWorkloadSummaries(filter)) : null;
+  const [listed, clusters, namespaces] = await Promise.all([rankedRead ?? load(findWorkloadCounts(filter)), load(findClusters()), load(findNamespaces(cluster))]);
+  const ranked = rankedRead && (await rankedRead);
   const requested = Number.parseInt(one(search, "page") ?? "1", 10);
   const paged = <T extends WorkloadCounts>(items: readonly T[]) => {
     const sorted = sortWorkloads(items, sort);
@@ -86,14 +83,15 @@ export async function loadWorkloadsView(search: Search, now: number, pageSize: n
     const number = Number.isInteger(requested) && requested >= 1 ? Math.min(requested, pages) : 1;
     return { sorted, pages, number, rows: sorted.slice((number - 1) * pageSize, number * pageSize) };
   };
-  const listed: Loaded<WorkloadCounts[]> = ranked ?? counts ?? { ok: true, value: [] };
-  const { sorted, pages, number, rows } = paged<WorkloadCounts>(listed.ok ? listed.value : []);
+  // Ordered once: by the rows with percentiles when the sort needed them, else by the counts.
+  const ordered = ranked?.ok ? paged(ranked.value) : null;
+  const { sorted, pages, number, rows } = ordered ?? paged<WorkloadCounts>(listed.ok ? listed.value : []);
   // Rows ordered by a percentile already have what the overview shows (and /workloads, when they
   // are full summaries). Otherwise the shown rows' full summaries for /workloads (in two halves of
   // about equal terminations: on a long range the page of the busiest workloads holds a third of
   // every value) or tails for the overview. With the sparklines, all at once on separate
   // connections, each through the (workload, …) indexes of these workloads only.
-  const have = ranked?.ok && (!full || !long) ? paged(ranked.value).rows : null;
+  const have = ordered && (!full || !long) ? ordered.rows : null;
   const [details, trends] =
     rows.length === 0
       ? [null, null]

@@ -186,7 +186,7 @@ function summaryParts(range: TimeRange, scope: string, p: Params, having = "", p
         max(t.delete_requested_at) AS last
       FROM terminations t ${inRange}) pc`
       : percentiles === "tails"
-        ? `CROSS JOIN LATERAL (SELECT a.dn, a.ln,
+        ? `CROSS JOIN LATERAL (SELECT
         ${tailPercentileSql("drain_seconds", 0.95, "a.dn", rangeCs)} AS d95, ${tailMaxSql("drain_seconds", rangeCs)} AS dmax,
         ${tailPercentileSql("endpoint_lag_seconds", 0.95, "a.ln", rangeCs)} AS l95,
         (SELECT max(t.delete_requested_at) FROM terminations t ${inRange}) AS last) pc`
@@ -201,8 +201,8 @@ function summaryParts(range: TimeRange, scope: string, p: Params, having = "", p
     'endpointLagSeconds', CASE WHEN pc.ln = 0 THEN NULL ELSE json_build_object('p50', pc.l50, 'p95', pc.l95) END,`
         : percentiles === "tails"
           ? `
-    'drainSeconds', CASE WHEN pc.dn = 0 THEN NULL ELSE json_build_object('p95', pc.d95, 'max', pc.dmax) END,
-    'endpointLagSeconds', CASE WHEN pc.ln = 0 THEN NULL ELSE json_build_object('p95', pc.l95) END,`
+    'drainSeconds', CASE WHEN a.dn = 0 THEN NULL ELSE json_build_object('p95', pc.d95, 'max', pc.dmax) END,
+    'endpointLagSeconds', CASE WHEN a.ln = 0 THEN NULL ELSE json_build_object('p95', pc.l95) END,`
           : ""
     }
     'requests', a.rq,

@@ -3,7 +3,7 @@
 // rules as /api/v1/terminations.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as listQuarantine } from "../../app/api/v1/quarantine/route.ts";
-import { primeStore, recordTerminations, type Store } from "../../lib/store/index.ts";
+import { primeStore, recordTerminations, type QuarantinedRecord, type Store } from "../../lib/store/index.ts";
 import { migratedStore, sql } from "../helpers/db.ts";
 import { cleanRecord } from "../store/fixtures.ts";
 
@@ -15,19 +15,7 @@ const req = (path: string) => new Request(`http://drainwatch.test${path}`);
 /** Postgres cannot hold a lone surrogate: each of these is quarantined (22P02). */
 const bad = (i: number, over: Parameters<typeof cleanRecord>[0] = {}) => cleanRecord({ podUid: `q-${i}`, pod: `pod-${i}-\udc00`, ...over });
 
-interface Item {
-  cluster: string;
-  podUid: string;
-  namespace: string;
-  pod: string;
-  workload: { kind: string; name: string };
-  error: string;
-  sqlState: string | null;
-  firstSeenAt: string;
-  lastSeenAt: string;
-  attempts: number;
-  record: unknown;
-}
+type Item = QuarantinedRecord;
 
 beforeAll(async () => {
   ({ store, url, cleanup } = await migratedStore());

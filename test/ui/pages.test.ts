@@ -51,6 +51,9 @@ describe("overview", () => {
     expect(await checkout.locator('[data-col="5xx"]').innerText()).toBe("44");
     expect(await checkout.innerText()).toContain("32.2 s / 30 s");
     expect(await checkout.locator("svg.spark").count()).toBe(1);
+    // Its 4 failed shutdowns, all in the last hour's bucket: one red tick; none for worker's 0.
+    expect(await checkout.locator("svg.spark path.bad").getAttribute("d")).toMatch(/^M[\d.]+,[\d.]+h2v[\d.]+h-2z$/);
+    expect(await page.locator('[data-workload="jobs/Deployment/worker"] svg.spark path.bad').count()).toBe(0);
     expect(await checkout.locator(".obar").getAttribute("aria-label")).toBe("3 sigkill, 1 oom, 2 clean");
     expect(errors).toEqual([]);
     await close();

@@ -13,7 +13,7 @@ import type { PodRegistry } from "../pod-registry.ts";
 import { isAvailable, isPodReady, isTerminalPod, podTemplate } from "../pods.ts";
 import { templateHash } from "../rng.ts";
 import { newWorkload, profilesOf, type WorkloadState } from "../workload.ts";
-import type { RolloutChange } from "./deployment.ts";
+import { applyRolloutChange, type RolloutChange } from "./deployment.ts";
 import { Kicker, resolveIntOrPercent } from "./kicker.ts";
 import type { PodDeleter } from "./statefulset.ts";
 
@@ -47,13 +47,7 @@ export class DaemonSetController {
   }
 
   rollout(w: WorkloadState, change: RolloutChange = {}): void {
-    w.restartedAt = rfc3339(this.sim.clock.now());
-    w.config.containers = w.config.containers.map((c, i) => ({
-      ...c,
-      ...(change.image && i === 0 ? { image: change.image } : {}),
-      ...(change.behaviour ? { behaviour: change.behaviour } : {}),
-      ...(change.drainSeconds !== undefined ? { drainSeconds: change.drainSeconds } : {}),
-    }));
+    applyRolloutChange(w, change, this.sim.clock.now());
     w.generation++;
     this.sim.store.mutate<KObject>("daemonsets", w.config.namespace, w.config.name, (d) => {
       d.metadata.generation = w.generation;

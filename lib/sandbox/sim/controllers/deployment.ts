@@ -23,6 +23,18 @@ export interface RolloutChange {
   drainSeconds?: number;
 }
 
+/** A rollout's new pod template (every workload kind): restartedAt now, and the change applied. */
+export function applyRolloutChange(w: WorkloadState, change: RolloutChange, now: number): void {
+  const { image, behaviour, drainSeconds } = change;
+  w.restartedAt = rfc3339(now);
+  w.config.containers = w.config.containers.map((c, i) => ({
+    ...c,
+    ...(image && i === 0 ? { image } : {}),
+    ...(behaviour ? { behaviour } : {}),
+    ...(drainSeconds !== undefined ? { drainSeconds } : {}),
+  }));
+}
+
 export class DeploymentController {
   /** By namespace/name, in creation order (the order of every controller pass). */
   private readonly workloads = new Map<string, WorkloadState>();
@@ -64,14 +76,7 @@ export class DeploymentController {
 
   /** `kubectl rollout restart` (optionally with a new image or behaviour of the containers). */
   rollout(w: WorkloadState, change: RolloutChange = {}): void {
-    const { image, behaviour, drainSeconds } = change;
-    w.restartedAt = rfc3339(this.sim.clock.now());
-    w.config.containers = w.config.containers.map((c, i) => ({
-      ...c,
-      ...(image && i === 0 ? { image } : {}),
-      ...(behaviour ? { behaviour } : {}),
-      ...(drainSeconds !== undefined ? { drainSeconds } : {}),
-    }));
+    applyRolloutChange(w, change, this.sim.clock.now());
     this.updateSpec(w);
   }
 

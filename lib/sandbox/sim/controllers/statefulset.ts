@@ -14,7 +14,7 @@ import type { PodRegistry } from "../pod-registry.ts";
 import { isAvailable, isPodReady, isTerminalPod, podTemplate } from "../pods.ts";
 import { templateHash } from "../rng.ts";
 import { newWorkload, profilesOf, type WorkloadState } from "../workload.ts";
-import type { RolloutChange } from "./deployment.ts";
+import { applyRolloutChange, type RolloutChange } from "./deployment.ts";
 import { Kicker } from "./kicker.ts";
 
 export interface PodDeleter {
@@ -60,13 +60,7 @@ export class StatefulSetController {
   }
 
   rollout(w: WorkloadState, change: RolloutChange = {}): void {
-    w.restartedAt = rfc3339(this.sim.clock.now());
-    w.config.containers = w.config.containers.map((c, i) => ({
-      ...c,
-      ...(change.image && i === 0 ? { image: change.image } : {}),
-      ...(change.behaviour ? { behaviour: change.behaviour } : {}),
-      ...(change.drainSeconds !== undefined ? { drainSeconds: change.drainSeconds } : {}),
-    }));
+    applyRolloutChange(w, change, this.sim.clock.now());
     this.updateSpec(w);
   }
 
