@@ -120,6 +120,9 @@ async function setup(extraEnv: Record<string, string> = {}, args: string[] = [])
     cleanups.push(() => sb?.close());
   }
   await until("/readyz 200", () => isReady(s), 30_000, [s]);
+  // A replica is ready before it leads; its first term reads terminations (the newest record, for the
+  // coverage gap) before it watches, so a test that locks the table must wait for the term to start.
+  if (sb) await until("ingest term started", () => s.output().includes('"msg":"ingest term started"'), 30_000, [s]);
   return { s, sb, dbUrl: db.url };
 }
 
